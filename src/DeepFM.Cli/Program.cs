@@ -1,0 +1,1 @@
+return DeepFM.Cli.CliApp.Run(args);
