@@ -45,6 +45,7 @@ public sealed record ModelConfig
     public long Seed { get; init; } = 1;
 
     /// <summary>The deep component's settings.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public MlpSpec Mlp => new(Hidden, Activation, Dropout, BatchNorm);
 
     /// <inheritdoc />
