@@ -1,0 +1,111 @@
+using System.Numerics.Tensors;
+using DeepFM.Engine;
+
+namespace DeepFM.Layers;
+
+/// <summary>Which product signals a <see cref="ProductLayer"/> adds to the embeddings.</summary>
+[Flags]
+public enum ProductKind
+{
+    /// <summary>Pairwise inner products ⟨e_i, e_j⟩ (IPNN).</summary>
+    Inner = 1,
+
+    /// <summary>The outer product f_Σ f_Σᵀ of the summed embeddings (OPNN).</summary>
+    Outer = 2,
+
+    /// <summary>Both (PNN*).</summary>
+    Both = Inner | Outer,
+}
+
+/// <summary>
+/// PNN's product layer (Qu et al. 2016), between the embeddings and the first hidden layer: the output row is
+/// <c>[z, p]</c> with <c>z = [e_1, …, e_m]</c> (the linear signal, m·k values) and <c>p</c> the selected product signals,
+/// in order inner (<see cref="InnerProduct"/>, m(m−1)/2) then outer (<see cref="OuterProduct"/>, k(k+1)/2).
+/// PNN's first hidden layer <c>l₁ = σ(l_z + l_p + b₁)</c>, with <c>l_z</c> and <c>l_p</c> linear in z and p, is then an
+/// ordinary linear layer on this concatenation. Input <c>B × m·k</c>; the input gradient is the z-part of the output
+/// gradient plus the gradients back through each product.
+/// </summary>
+public sealed class ProductLayer : Layer
+{
+    private readonly InnerProduct? _inner;
+    private readonly OuterProduct? _outer;
+    private readonly Matrix _output = new();
+    private readonly Matrix _gradInput = new();
+    private readonly Matrix _gradInner = new();
+    private readonly Matrix _gradOuter = new();
+
+    /// <summary>Creates the layer for m fields of embedding size k.</summary>
+    public ProductLayer(int fields, int dim, ProductKind kind)
+    {
+        if ((kind & ProductKind.Both) == 0) throw new ArgumentException("A product layer needs the inner or the outer product.", nameof(kind));
+        Fields = fields;
+        Dim = dim;
+        Kind = kind;
+        if (kind.HasFlag(ProductKind.Inner)) _inner = AddModule("inner", new InnerProduct(fields, dim));
+        if (kind.HasFlag(ProductKind.Outer)) _outer = AddModule("outer", new OuterProduct(fields, dim));
+    }
+
+    /// <summary>Number of fields m.</summary>
+    public int Fields { get; }
+
+    /// <summary>Embedding size k.</summary>
+    public int Dim { get; }
+
+    /// <summary>The product signals included.</summary>
+    public ProductKind Kind { get; }
+
+    /// <summary>Output width: m·k + [m(m−1)/2] + [k(k+1)/2].</summary>
+    public int Outputs => Fields * Dim + (_inner?.Outputs ?? 0) + (_outer?.Outputs ?? 0);
+
+    /// <inheritdoc />
+    public override Matrix Forward(Matrix input)
+    {
+        int b = input.Rows, zw = Fields * Dim, n = Outputs;
+        if (input.Cols != zw) throw new ArgumentException($"ProductLayer expects {zw} inputs, got {input.Cols}.");
+        _output.Reshape(b, n);
+        CopyColumns(input, _output, 0);
+        int at = zw;
+        if (_inner is not null) at += CopyColumns(_inner.Forward(input), _output, at);
+        if (_outer is not null) CopyColumns(_outer.Forward(input), _output, at);
+        return _output;
+    }
+
+    /// <inheritdoc />
+    public override Matrix Backward(Matrix gradOutput)
+    {
+        int b = gradOutput.Rows, zw = Fields * Dim;
+        _gradInput.Reshape(b, zw);
+        SliceColumns(gradOutput, 0, _gradInput);
+        int at = zw;
+        if (_inner is not null)
+        {
+            SliceColumns(gradOutput, at, _gradInner.Reshape(b, _inner.Outputs));
+            at += _inner.Outputs;
+            var d = _inner.Backward(_gradInner);
+            TensorPrimitives.Add(_gradInput.Span, d.Span, _gradInput.Span);
+        }
+        if (_outer is not null)
+        {
+            SliceColumns(gradOutput, at, _gradOuter.Reshape(b, _outer.Outputs));
+            var d = _outer.Backward(_gradOuter);
+            TensorPrimitives.Add(_gradInput.Span, d.Span, _gradInput.Span);
+        }
+        return _gradInput;
+    }
+
+    /// <summary>Writes every row of <paramref name="source"/> into columns <c>[at, at + source.Cols)</c> of
+    /// <paramref name="target"/>; returns the width written.</summary>
+    private static int CopyColumns(Matrix source, Matrix target, int at)
+    {
+        int w = source.Cols;
+        for (int r = 0; r < source.Rows; r++) source.Row(r).CopyTo(target.Row(r).Slice(at, w));
+        return w;
+    }
+
+    /// <summary>Fills <paramref name="target"/> (already shaped) from columns <c>[at, at + target.Cols)</c> of <paramref name="source"/>.</summary>
+    private static void SliceColumns(Matrix source, int at, Matrix target)
+    {
+        int w = target.Cols;
+        for (int r = 0; r < target.Rows; r++) source.Row(r).Slice(at, w).CopyTo(target.Row(r));
+    }
+}
