@@ -21,6 +21,9 @@ public sealed class FactorizationMachineModel : CtrModel
         ApplyRegularization();
     }
 
+    /// <summary>The order-1 weights w (features × 1; FNN initialises its embeddings from them with V).</summary>
+    public Parameter Weights => _linear.Weights;
+
     /// <summary>The latent vectors V (FNN initialises its embeddings from them).</summary>
     public Parameter Embeddings => _embedding.Table;
 

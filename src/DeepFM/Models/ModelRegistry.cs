@@ -1,3 +1,5 @@
+using DeepFM.Layers;
+
 namespace DeepFM.Models;
 
 /// <summary>
@@ -10,26 +12,48 @@ public static class ModelRegistry
         {
             ["lr"] = ("Logistic regression on the raw sparse features (FTRL by default)", (c, s) => new LogisticRegression(c, s)),
             ["fm"] = ("Factorization machine, order 1 + order 2 (Rendle 2010)", (c, s) => new FactorizationMachineModel(c, s)),
+            ["fnn"] = ("FNN: FM-pre-trained embeddings [w_i, V_i] feed a DNN (Zhang et al. 2016)", (c, s) => new FnnModel(c, s)),
+            ["ipnn"] = ("IPNN: DNN over [embeddings, pairwise inner products] (Qu et al. 2016)", (c, s) => new ProductNetworkModel(c, s, ProductKind.Inner)),
+            ["opnn"] = ("OPNN: DNN over [embeddings, outer product of the summed embeddings] (Qu et al. 2016)", (c, s) => new ProductNetworkModel(c, s, ProductKind.Outer)),
+            ["pnn"] = ("PNN*: DNN over [embeddings, inner products, outer product] (Qu et al. 2016)", (c, s) => new ProductNetworkModel(c, s, ProductKind.Both)),
+            ["widedeep"] = ("LR & DNN: Wide & Deep without crosses; LR + DNN on its own embeddings, logits summed", (c, s) => new WideDeepModel(c, s)),
+            ["fmdnn"] = ("FM & DNN: FM + DNN on separate embedding tables, logits summed", (c, s) => new FmDnnModel(c, s)),
             ["deepfm"] = ("DeepFM: shared embeddings feed an FM and a DNN; ŷ = sigmoid(y_FM + y_DNN)", (c, s) => new DeepFMModel(c, s)),
         };
 
-    /// <summary>Registered names, in registration order (the paper's Table 2 order).</summary>
+    /// <summary>Other accepted spellings (the paper's names) and the registered name each stands for.</summary>
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["lr&dnn"] = "widedeep",
+        ["lrdnn"] = "widedeep",
+        ["fm&dnn"] = "fmdnn",
+        ["pnn*"] = "pnn",
+    };
+
+    /// <summary>Registered names, in registration order (the paper's Table 2 order). Aliases are not listed.</summary>
     public static IReadOnlyList<string> Names => [.. Models.Keys];
 
-    /// <summary>One-line description of a model.</summary>
-    public static string Describe(string name) => Models.TryGetValue(name, out var m) ? m.Description : "";
+    /// <summary>Alias → registered name, for help text.</summary>
+    public static IReadOnlyDictionary<string, string> AliasNames => Aliases;
 
-    /// <summary>Whether a name is registered.</summary>
-    public static bool Contains(string name) => Models.ContainsKey(name);
+    /// <summary>One-line description of a model (by name or alias).</summary>
+    public static string Describe(string name) => Models.TryGetValue(Canonical(name), out var m) ? m.Description : "";
 
-    /// <summary>Builds the model named by <see cref="ModelConfig.Model"/>.</summary>
+    /// <summary>Whether a name or alias is registered.</summary>
+    public static bool Contains(string name) => Models.ContainsKey(Canonical(name));
+
+    /// <summary>Builds the model named by <see cref="ModelConfig.Model"/> (a name or alias).</summary>
     public static CtrModel Create(ModelConfig config, FeatureSpace space)
     {
-        if (!Models.TryGetValue(config.Model, out var entry))
+        if (!Models.TryGetValue(Canonical(config.Model), out var entry))
             throw new UserInputException($"Unknown model '{config.Model}'. Known models: {string.Join(", ", Names)}.");
         return entry.Create(config, space);
     }
 
-    /// <summary>Canonical (registered) spelling of a name.</summary>
-    public static string Canonical(string name) => Models.Keys.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)) ?? name;
+    /// <summary>Canonical (registered) spelling of a name or alias; unknown names come back unchanged.</summary>
+    public static string Canonical(string name)
+    {
+        if (Aliases.TryGetValue(name, out var target)) return target;
+        return Models.Keys.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)) ?? name;
+    }
 }
