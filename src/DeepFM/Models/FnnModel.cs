@@ -42,13 +42,23 @@ public sealed class FnnModel : CtrModel, IPretrainedModel
 
     /// <summary>Stage 1: trains an FM with the same embedding size, initialisation, L2 and seed as this model, under
     /// the same training options (early stopping on <paramref name="valid"/>, best weights kept), then initialises the
-    /// table from it.</summary>
+    /// table from it. <paramref name="observer"/> sees the stage's live progress only.</summary>
     public void Pretrain(IRowSet train, IRowSet? valid, TrainOptions options, ITrainingObserver? observer)
     {
         var fm = new FactorizationMachineModel(Config with { Model = "fm" }, Space);
-        PretrainResult = new Trainer(options with { RestoreBest = true }).Fit(fm, train, valid, observer);
+        var stageObserver = observer is null ? null : new ProgressOnly(observer);
+        PretrainResult = new Trainer(options with { RestoreBest = true }).Fit(fm, train, valid, stageObserver);
         InitializeFrom(fm);
         PretrainedFm = fm;
+    }
+
+    /// <summary>Forwards the FM stage's live progress but not its validations: the caller's history is of the FNN's
+    /// own epochs (the FM stage's is in <see cref="PretrainResult"/>), and the two would otherwise share epoch numbers.</summary>
+    private sealed class ProgressOnly(ITrainingObserver inner) : ITrainingObserver
+    {
+        public void OnProgress(in TrainProgress progress) => inner.OnProgress(progress);
+
+        public void OnEvaluation(EvaluationRecord record) { }
     }
 
     /// <summary>Sets row i of the table to <c>[w_i, V_i]</c> from <paramref name="fm"/>, which must have this model's

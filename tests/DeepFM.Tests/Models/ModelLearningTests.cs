@@ -86,9 +86,25 @@ public class FnnPretrainingTests
     {
         var data = PlantedData.Create(train: 2_000, valid: 300, test: 10, seed: 8);
         var fnn = (FnnModel)ModelRegistry.Create(ModelLearningTests.Config("fnn") with { Hidden = [8] }, PlantedData.Space);
-        new Trainer(ModelLearningTests.Options with { Epochs = 1 }).Fit(fnn, data.Train, data.Valid);
+        var observer = new RecordingObserver();
+        var result = new Trainer(ModelLearningTests.Options with { Epochs = 1 }).Fit(fnn, data.Train, data.Valid, observer);
         Assert.NotNull(fnn.PretrainedFm);
+        // The FM stage reports live progress but keeps its validations to itself (they are in PretrainResult).
+        Assert.Equal(result.History, observer.Evaluations);
+        // The trainer reports progress at least at the end of each epoch: one epoch per stage makes at least two calls.
+        Assert.True(observer.ProgressCalls >= 2, "FM-stage progress was not forwarded");
         // Stage 2 kept training the table, so it has moved away from the FM's values.
         Assert.NotEqual(fnn.PretrainedFm!.Embeddings.ValueRow(0).ToArray(), fnn.Embeddings.ValueRow(0)[1..].ToArray());
     }
+}
+
+internal sealed class RecordingObserver : ITrainingObserver
+{
+    public List<EvaluationRecord> Evaluations { get; } = [];
+
+    public int ProgressCalls { get; private set; }
+
+    public void OnProgress(in TrainProgress progress) => ProgressCalls++;
+
+    public void OnEvaluation(EvaluationRecord record) => Evaluations.Add(record);
 }
