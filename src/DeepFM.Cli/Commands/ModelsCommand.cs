@@ -11,7 +11,12 @@ internal static class ModelsCommand
         var command = new Command("models", "List the models that --model accepts.");
         command.SetAction(_ =>
         {
-            foreach (var name in ModelRegistry.Names) io.Out.WriteLine($"{name,-10} {ModelRegistry.Describe(name)}");
+            foreach (var name in ModelRegistry.Names)
+            {
+                var aliases = ModelRegistry.AliasNames.Where(a => a.Value == name).Select(a => a.Key).ToArray();
+                string also = aliases.Length == 0 ? "" : $" (also: {string.Join(", ", aliases)})";
+                io.Out.WriteLine($"{name,-10} {ModelRegistry.Describe(name)}{also}");
+            }
             return 0;
         });
         return command;
