@@ -8,7 +8,7 @@ using DeepFM.Engine;
 namespace DeepFM.Bench;
 
 /// <summary>
-/// <c>gemm [--threads 1|2] [--reps N] [--kernels] [--no-torch]</c>: GFLOP/s of <see cref="Gemm.Multiply"/> at the
+/// <c>gemm [--threads 1|2] [--reps N] [--kernels] [--no-torch] [--only TEXT] [--kernel NAME] [--mc N] [--kc N] [--packed-b]</c>: GFLOP/s of <see cref="Gemm.Multiply"/> at the
 /// DeepFM shapes against the FMA peak measured in the same run (and torch.mm when python3 + torch are installed).
 /// </summary>
 public static class GemmBench
@@ -32,6 +32,7 @@ public static class GemmBench
         int[] threads = [1, 2];
         int reps = 9;
         bool kernels = false, torch = true;
+        string only = "";
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -40,6 +41,14 @@ public static class GemmBench
                 case "--reps": reps = Math.Max(7, int.Parse(args[++i], CultureInfo.InvariantCulture)); break;
                 case "--kernels": kernels = true; break;
                 case "--no-torch": torch = false; break;
+                case "--mc": Gemm.McTarget = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--kc": Gemm.KcMax = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--packed-b": Gemm.DirectB = false; break;
+                case "--only": only = args[++i]; break;
+                case "--kernel":
+                    string name = args[++i];
+                    Gemm.Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(name, StringComparison.Ordinal));
+                    break;
                 default: Console.Error.WriteLine($"gemm: unknown option {args[i]}"); return 2;
             }
         }
@@ -53,17 +62,19 @@ public static class GemmBench
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var s in Shapes)
         {
+            if (!Key(s).Contains(only, StringComparison.Ordinal)) continue;
             foreach (int t in threads)
             {
-                double g = Measure(s, t, reps);
+                var (g, ofPeak) = Measure(s, t, reps);
                 string key = Key(s);
                 string tv = torchResults.TryGetValue((key, t), out double tg) ? $"{tg:F1}" : "–";
                 string ratio = torchResults.ContainsKey((key, t)) ? $"{g / tg:F2}×" : "–";
-                Console.WriteLine($"| {s.M}×{s.K} · {s.K}×{s.N} | {s.Op} | {s.Use} | {t} | {g:F1} | {100 * g / peak[t]:F0}% | {tv} | {ratio} |");
+                Console.WriteLine($"| {s.M}×{s.K} · {s.K}×{s.N} | {s.Op} | {s.Use} | {t} | {g:F1} | {100 * ofPeak:F0}% | {tv} | {ratio} |");
             }
         }
         Console.WriteLine();
-        foreach (int t in threads) Console.WriteLine($"FMA peak ({t} thread{(t > 1 ? "s" : "")}): {peak[t]:F1} GFLOP/s (median of {reps})");
+        foreach (int t in threads)
+            Console.WriteLine($"FMA peak ({t} thread{(t > 1 ? "s" : "")}): {peak[t]:F1} GFLOP/s (median of {reps}); % FMA peak = median over repetitions of GEMM rate / peak measured just before it");
         return 0;
     }
 
@@ -78,16 +89,23 @@ public static class GemmBench
         {
             if (kern.NR < 16) continue;
             Gemm.Kernel = kern;
-            var cells = Shapes.Take(6).Select(s => Measure(s, 1, reps)).Select(g => $"{g:F1} ({100 * g / peak:F0}%)");
-            Console.WriteLine($"| {kern} | " + string.Join(" | ", cells) + " |");
+            foreach (bool direct in new[] { true, false })
+            {
+                Gemm.DirectB = direct;
+                var cells = Shapes.Take(6).Select(s => Measure(s, 1, reps)).Select(g => $"{g.Gflops:F1} ({100 * g.OfPeak:F0}%)");
+                Console.WriteLine($"| {kern}{(direct ? " direct B" : " packed B")} | " + string.Join(" | ", cells) + " |");
+            }
         }
+        Gemm.DirectB = true;
         Gemm.Kernel = saved;
         return 0;
     }
 
     private static string Key(Shape s) => $"{s.Op} {s.M}x{s.N}x{s.K}";
 
-    private static double Measure(Shape s, int threads, int reps)
+    /// <summary>Median GFLOP/s and median ratio to the FMA peak measured right before each repetition (same thread
+    /// count), so that load from other processes affects numerator and denominator alike.</summary>
+    private static (double Gflops, double OfPeak) Measure(Shape s, int threads, int reps)
     {
         var rng = new Random(1);
         int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N;
@@ -106,14 +124,21 @@ public static class GemmBench
             var sw = Stopwatch.StartNew();
             int calls = 0;
             while (sw.ElapsedMilliseconds < 20 || calls < 2) { Once(); calls++; }
-            int per = Math.Max(1, (int)(calls * 40.0 / Math.Max(1, sw.Elapsed.TotalMilliseconds)));
-            return Median(reps, () =>
+            int per = Math.Max(1, (int)(calls * 30.0 / Math.Max(1, sw.Elapsed.TotalMilliseconds)));
+            var rates = new double[reps];
+            var ratios = new double[reps];
+            for (int r = 0; r < reps; r++)
             {
+                double peak = FmaPeak(threads);
                 var t = Stopwatch.GetTimestamp();
                 for (int i = 0; i < per; i++) Once();
                 double sec = Stopwatch.GetElapsedTime(t).TotalSeconds;
-                return flops * per / sec / 1e9;
-            });
+                rates[r] = flops * per / sec / 1e9;
+                ratios[r] = rates[r] / peak;
+            }
+            Array.Sort(rates);
+            Array.Sort(ratios);
+            return (rates[reps / 2], ratios[reps / 2]);
         }
         finally { Parallelism.MaxDegree = saved; }
     }
@@ -130,7 +155,7 @@ public static class GemmBench
 
     private static double FmaPeak(int threads)
     {
-        const long iters = 4_000_000;
+        const long iters = 1_000_000;
         using var start = new Barrier(threads + 1);
         var workers = new Thread[threads];
         for (int t = 0; t < threads; t++)

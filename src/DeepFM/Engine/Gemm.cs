@@ -73,10 +73,10 @@ public static unsafe class Gemm
     // ---------------------------------------------------------------- configuration (internal: tests and bench)
 
     /// <summary>A micro-kernel and its register tile.</summary>
-    internal readonly struct MicroKernel(int mr, int nr, delegate*<float*, float*, nint, float*, nint, int, void> fn, string name)
+    internal readonly struct MicroKernel(int mr, int nr, delegate*<float*, float*, nint, nint, float*, nint, int, void> fn, string name)
     {
         public readonly int MR = mr, NR = nr;
-        public readonly delegate*<float*, float*, nint, float*, nint, int, void> Fn = fn;
+        public readonly delegate*<float*, float*, nint, nint, float*, nint, int, void> Fn = fn;
         public readonly string Name = name;
         public override string ToString() => Name;
     }
@@ -87,8 +87,8 @@ public static unsafe class Gemm
         var list = new List<MicroKernel>();
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
-            list.Add(new(4, 80, &GemmKernels.K512_4x80, "avx512 4x80"));
             list.Add(new(5, 80, &GemmKernels.K512_5x80, "avx512 5x80"));
+            list.Add(new(4, 80, &GemmKernels.K512_4x80, "avx512 4x80"));
             list.Add(new(6, 64, &GemmKernels.K512_6x64, "avx512 6x64"));
             list.Add(new(8, 48, &GemmKernels.K512_8x48, "avx512 8x48"));
             list.Add(new(12, 32, &GemmKernels.K512_12x32, "avx512 12x32"));
@@ -113,19 +113,22 @@ public static unsafe class Gemm
     /// <summary>Below this many flops a call runs on the calling thread only.</summary>
     internal static double ParallelMinFlops = 4e6;
 
+    /// <summary>Read full B panels in place when op(B) = B (no packing of B); off packs every panel.</summary>
+    internal static bool DirectB = true;
+
     private const int MaxThreads = 64;
 
     // ---------------------------------------------------------------- scalar fallback
 
     /// <summary>Portable kernel for machines with neither AVX-512 nor AVX2+FMA (plain multiply-add, same order).</summary>
-    private static void ScalarKernel4x4(float* a, float* b, nint kc, float* c, nint ldc, int accumulate)
+    private static void ScalarKernel4x4(float* a, float* b, nint ldb, nint kc, float* c, nint ldc, int accumulate)
     {
         for (int r = 0; r < 4; r++)
         {
             for (int j = 0; j < 4; j++)
             {
                 float s = 0;
-                for (nint p = 0; p < kc; p++) s += a[p * 4 + r] * b[p * 4 + j];
+                for (nint p = 0; p < kc; p++) s += a[p * 4 + r] * b[p * ldb + j];
                 float* dst = c + r * ldc + j;
                 *dst = accumulate != 0 ? *dst + s : s;
             }
@@ -269,6 +272,8 @@ public static unsafe class Gemm
         private int _packChunks;
         public int PackItems, TileItems;
         private int _next0, _next1;
+        private bool _directB;                      // op(B) = B row-major: full panels are read in place, only the last partial one is packed
+        private int _firstPacked;                   // first panel that is packed
 
         public void Setup(MicroKernel kern, bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
             float* c, int ldc, bool accumulate)
@@ -284,8 +289,10 @@ public static unsafe class Gemm
             _nkb = (_k + KcMax - 1) / KcMax;
             _kc = (_k + _nkb - 1) / _nkb;
             _packChunks = (_k + PackChunk - 1) / PackChunk;
-            PackItems = _nPanels * _packChunks;
-            _bp = ThreadBuffer(ref t_bpack, (long)_nPanels * nr * _k);
+            _directB = !_transB && DirectB;
+            _firstPacked = _directB ? _n / nr : 0;
+            PackItems = (_nPanels - _firstPacked) * _packChunks;
+            _bp = ThreadBuffer(ref t_bpack, (long)(_nPanels - _firstPacked) * nr * _k);
 
             int target = Math.Max(mr, McTarget / mr * mr);
             int rowBlocks = (_m + target - 1) / target;
@@ -319,10 +326,10 @@ public static unsafe class Gemm
         private void PackB(int item)
         {
             int nr = _kern.NR;
-            int panel = item / _packChunks, chunk = item % _packChunks;
+            int panel = _firstPacked + item / _packChunks, chunk = item % _packChunks;
             int p0 = chunk * PackChunk, p1 = Math.Min(_k, p0 + PackChunk);
             int j0 = panel * nr, w = Math.Min(nr, _n - j0);
-            float* dst = _bp + ((long)panel * _k + p0) * nr;
+            float* dst = _bp + ((long)(panel - _firstPacked) * _k + p0) * nr;
             if (!_transB)
             {
                 for (int p = p0; p < p1; p++, dst += nr)
@@ -406,7 +413,9 @@ public static unsafe class Gemm
                 for (int jp = pan0; jp < pan1; jp++)
                 {
                     int j0 = jp * nr, w = Math.Min(nr, _n - j0);
-                    float* bp = _bp + ((long)jp * _k + p0) * nr;
+                    bool packed = jp >= _firstPacked;
+                    float* bp = packed ? _bp + ((long)(jp - _firstPacked) * _k + p0) * nr : _b + (long)p0 * _ldb + j0;
+                    nint ldbp = packed ? nr : _ldb;
                     for (int r0 = 0; r0 < rows; r0 += mr)
                     {
                         int h = Math.Min(mr, rows - r0);
@@ -414,11 +423,11 @@ public static unsafe class Gemm
                         float* cp = _c + (long)(i0 + r0) * _ldc + j0;
                         if (h == mr && w == nr)
                         {
-                            fn(ap, bp, kc, cp, _ldc, acc);
+                            fn(ap, bp, ldbp, kc, cp, _ldc, acc);
                         }
                         else
                         {
-                            fn(ap, bp, kc, edge, nr, 0);
+                            fn(ap, bp, ldbp, kc, edge, nr, 0);
                             for (int r = 0; r < h; r++)
                             {
                                 float* d = cp + (long)r * _ldc;
@@ -448,7 +457,7 @@ public static unsafe class Gemm
             try
             {
                 if (_threads.Length < helpers) Grow(helpers);
-                Dispatch(job, 0, Math.Min(helpers, job.PackItems - 1));
+                if (job.PackItems > 0) Dispatch(job, 0, Math.Min(helpers, job.PackItems - 1));
                 Dispatch(job, 1, Math.Min(helpers, job.TileItems - 1));
                 _job = null;
                 return true;
