@@ -111,6 +111,26 @@ public class FeatureMapTests
     }
 
     [Fact]
+    public void BucketIdsAgreeWithBucketKeysOverARange()
+    {
+        using var dir = new TempDir();
+        using var p = PrepareTiny(dir, 1);
+        var f = p.FeatureMap.Fields[1]; // n: keys "1" (×3), "" and "21"
+        Assert.Equal(4, f.Size);
+        var xs = Enumerable.Range(-70, 3100).Select(i => (double)i).Concat([0.5, -0.25, 1e20, -1e20, double.PositiveInfinity]);
+        foreach (double x in xs)
+        {
+            string key = NumericBuckets.Key(x);
+            Assert.True(p.FeatureMap.TryEncodeField(1, x.ToString("R", System.Globalization.CultureInfo.InvariantCulture), out int id, out _));
+            string? expected = key is "1" or "21" ? key : null;
+            Assert.Equal(expected, f.KeyOf(id));
+            if (expected is null) Assert.Equal(f.Offset, id);
+        }
+        Assert.True(p.FeatureMap.TryEncodeField(1, null, out int missing, out _));
+        Assert.Equal("", f.KeyOf(missing));
+    }
+
+    [Fact]
     public void DefaultMinCount()
     {
         Assert.Equal(10, DataOptions.DefaultMinCount(DataFormat.Criteo));
