@@ -146,3 +146,35 @@ public class CacheTests
         Assert.Equal(new float[] { 1 }, batches[1].Labels);
     }
 }
+
+public class UnlabeledInputTests
+{
+    [Fact]
+    public void CriteoCsvAndLibsvmWithoutLabelsStreamWithLabelZero()
+    {
+        using var dir = new TempDir();
+        string train = dir.Write("train.tsv", "1\t5\t\t\t\t\t\t\t\t\t\t\t\t\tabc\n0\t1\n");
+        string test = dir.Write("test.tsv", "5\t\t\t\t\t\t\t\t\t\t\t\t\tabc\n"); // 39 columns: no label
+        using var p = DataPipeline.Prepare(train, dir.File("t.cache"), new DataOptions(), SplitOptions.None);
+        var b = DataPipeline.StreamBatches(test, p.FeatureMap, 4, hasLabels: false).Single();
+        Assert.Equal(1, b.Size);
+        Assert.Equal(0f, b.Labels[0]);
+        Assert.Equal("2", p.FeatureMap.Fields[0].KeyOf(b.Ids[0]));   // I1 = 5 → ⌊ln(5)²⌋ = 2
+        Assert.Equal("abc", p.FeatureMap.Fields[13].KeyOf(b.Ids[13]));
+        var ex = Assert.Throws<DataFormatException>(() => DataPipeline.StreamBatches(test, p.FeatureMap, 4).ToList());
+        Assert.Contains("test.tsv:1: field label", ex.Message);
+
+        string csvTrain = dir.Write("a.csv", "y,c\n1,x\n0,z\n");
+        string csvTest = dir.Write("b.csv", "c\nz\n");
+        using var q = DataPipeline.Prepare(csvTrain, dir.File("a.cache"),
+            new DataOptions { Format = DataFormat.Csv, CsvSchema = CsvSchema.Parse("label=y;cat=c") }, SplitOptions.None);
+        var cb = DataPipeline.StreamBatches(csvTest, q.FeatureMap, 4, hasLabels: false).Single();
+        Assert.Equal("z", q.FeatureMap.Fields[0].KeyOf(cb.Ids[0]));
+
+        string svmTrain = dir.Write("a.libsvm", "1 3:1\n0 4:1\n");
+        string svmTest = dir.Write("b.libsvm", "4:1\n");
+        using var r = DataPipeline.Prepare(svmTrain, dir.File("s.cache"), new DataOptions { Format = DataFormat.Libsvm }, SplitOptions.None);
+        var sb = DataPipeline.StreamBatches(svmTest, r.FeatureMap, 4, hasLabels: false).Single();
+        Assert.Equal("4", r.FeatureMap.Fields[0].KeyOf(sb.Ids[0]));
+    }
+}
