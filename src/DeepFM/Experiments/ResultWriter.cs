@@ -109,6 +109,11 @@ public static class ResultWriter
             sb.AppendLine($"**Cancelled**: {result.Rows.Count} of {result.Rows.Count + result.NotRun.Count} runs finished; not run: "
                 + string.Join(", ", result.NotRun.Select(r => r.Setting.Length > 0 ? $"{r.Model} ({r.Setting})" : r.Model)) + ".");
         }
+        else if (result.NotRun.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"**In progress**: {result.Rows.Count} of {result.Rows.Count + result.NotRun.Count} runs finished.");
+        }
         if (chartFiles is { Count: > 0 })
         {
             sb.AppendLine();
