@@ -44,6 +44,13 @@ internal static class StudyCommand
                 },
                 CompareCommand.Settings(runs),
             };
+            var shallow = names.Where(n => !PaperModels.IsDeep(n)).ToList();
+            if (shallow.Count > 0)
+            {
+                string line = $"{string.Join(", ", shallow.Select(PaperModels.Label))} {(shallow.Count == 1 ? "has" : "have")} no deep component: the sweep does not change {(shallow.Count == 1 ? "it" : "them")} (a flat reference line).";
+                io.Err.WriteLine("note: " + line);
+                notes.Add(line);
+            }
             if (p != StudyParameter.Activation && !options.ActivationGiven(r) && names.Any(n => n.Equals("ipnn", StringComparison.OrdinalIgnoreCase)))
                 notes.Add("Activation: tanh for IPNN, relu for the other deep models (the paper's setting; --activation overrides).");
             var info = new ExperimentInfo(ExperimentOptionSet.CommandLine(r), DateTimeOffset.UtcNow, r.GetValue(options.ModelOptions.Seed), p)

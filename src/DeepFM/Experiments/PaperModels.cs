@@ -44,6 +44,9 @@ public static class PaperModels
         return int.MaxValue;
     }
 
+    /// <summary>Whether a model has a deep component that the hyper-parameter study changes (all but LR and FM).</summary>
+    public static bool IsDeep(string name) => !Shallow.Contains(name);
+
     /// <summary>Every registered model, in the paper's order.</summary>
     public static IReadOnlyList<string> All() => [.. ModelRegistry.Names.OrderBy(Rank)];
 
