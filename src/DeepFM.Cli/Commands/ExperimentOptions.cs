@@ -107,9 +107,12 @@ internal sealed class CliExperimentObserver(CliIO io, string outDir, ExperimentI
     public ITrainingObserver? OnRunStarting(int index, int count, ExperimentRun run)
     {
         string what = Label(run);
-        io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "[{0}/{1}] {2}: hidden {3}, {4}, drop rate {5:0.###}, {6} lr {7:G3}",
-            index + 1, count, what, run.Config.Hidden.Length == 0 ? "none" : string.Join("-", run.Config.Hidden),
-            run.Config.Activation.ToString().ToLowerInvariant(), run.Config.Dropout, run.Training.Optimizer, run.Training.LearningRate));
+        string network = PaperModels.IsDeep(run.Model)
+            ? string.Format(CultureInfo.InvariantCulture, "hidden {0}, {1}, drop rate {2:0.###}, ", run.Config.Hidden.Length == 0 ? "none" : string.Join("-", run.Config.Hidden),
+                run.Config.Activation.ToString().ToLowerInvariant(), run.Config.Dropout)
+            : "";
+        io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "[{0}/{1}] {2}: {3}{4} lr {5:G3}",
+            index + 1, count, what, network, run.Training.Optimizer, run.Training.LearningRate));
         return new ConsoleProgress(io, what, quiet);
     }
 
