@@ -1,12 +1,49 @@
+using System.CommandLine;
+using DeepFM.Cli.Commands;
+
 namespace DeepFM.Cli;
 
 /// <summary>Entry point of the <c>deepfm</c> tool.</summary>
 public static class CliApp
 {
-    /// <summary>Parses and runs one command; returns the process exit code.</summary>
-    public static int Run(string[] args)
+    /// <summary>Parses and runs one command; returns the process exit code (0 ok, 1 user error, 2 usage error).</summary>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
-        Console.Error.WriteLine("deepfm: no commands yet");
-        return 2;
+        var output = stdout ?? Console.Out;
+        var errors = stderr ?? Console.Error;
+        var root = new RootCommand("DeepFM: CTR prediction with DeepFM and the models of Guo et al. (IJCAI 2017).");
+        var io = new CliIO(output, errors);
+        root.Subcommands.Add(TrainCommand.Create(io));
+        root.Subcommands.Add(EvaluateCommand.Create(io));
+        root.Subcommands.Add(PredictCommand.Create(io));
+        root.Subcommands.Add(PrepareCommand.Create(io));
+        root.Subcommands.Add(SynthCommand.Create(io));
+        root.Subcommands.Add(ModelsCommand.Create(io));
+        root.Subcommands.Add(CompareCommand.Create(io));
+        root.Subcommands.Add(StudyCommand.Create(io));
+        var config = new InvocationConfiguration { Output = output, Error = errors, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return root.Parse(args).Invoke(config);
+        }
+        catch (UserInputException e)
+        {
+            errors.WriteLine($"deepfm: error: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            errors.WriteLine("deepfm: cancelled.");
+            return 130;
+        }
     }
+}
+
+/// <summary>The streams a command writes to (swappable in tests).</summary>
+/// <param name="Out">Results.</param>
+/// <param name="Err">Progress and diagnostics.</param>
+public sealed record CliIO(TextWriter Out, TextWriter Err)
+{
+    /// <summary>Whether the progress stream is an interactive terminal (live, rewritten progress line).</summary>
+    public bool Interactive => ReferenceEquals(Err, Console.Error) && !Console.IsErrorRedirected;
 }

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using DeepFM.Data;
+using DeepFM.Engine;
+using DeepFM.Evaluation;
+using DeepFM.Pipeline;
+using DeepFM.Serialization;
+using DeepFM.Training;
+
+namespace DeepFM.Cli.Commands;
+
+/// <summary><c>deepfm evaluate</c>: AUC and logloss of a saved model on a labelled file.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var model = new Option<string>("--model") { Description = "Saved model (.dfm).", Required = true };
+        var data = new Option<string>("--data") { Description = "Labelled data in the model's input format (or a cache encoded with its feature map).", Required = true };
+        var skip = new Option<bool>("--skip-bad-lines") { Description = "Skip and count malformed lines." };
+        var threads = new Option<int>("--threads") { Description = "Threads (default: all cores).", DefaultValueFactory = _ => 0 };
+        var command = new Command("evaluate", "Report AUC and logloss of a saved model on labelled data.") { model, data, skip, threads };
+        command.SetAction(r =>
+        {
+            Parallelism.MaxDegree = r.GetValue(threads);
+            string modelPath = r.GetValue(model)!, dataPath = r.GetValue(data)!;
+            var saved = ModelFile.Load(modelPath);
+            var clock = Stopwatch.StartNew();
+            var (probabilities, labels) = Score(saved, dataPath, r.GetValue(skip), withLabels: true);
+            var result = EvalResult.Of(probabilities, labels);
+            clock.Stop();
+            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "model    {0} ({1})", modelPath, saved.Model.Config.Model));
+            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "AUC      {0:F5}", result.Auc));
+            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "logloss  {0:F5}", result.Logloss));
+            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "rows     {0:N0}", result.Rows));
+            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "time     {0:F2} s ({1:N0} rows/s)", clock.Elapsed.TotalSeconds, result.Rows / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Scores a raw file (streamed, in input order) or a cache with the model's feature map.</summary>
+    public static (float[] Probabilities, float[] Labels) Score(SavedModel saved, string dataPath, bool skipBadLines, bool withLabels)
+    {
+        if (!File.Exists(dataPath)) throw new UserInputException($"{dataPath}: file not found.");
+        var model = saved.Model;
+        model.SetTraining(false);
+        if (DataLoader.IsCacheFile(dataPath))
+        {
+            using var cached = PreparedData.Open(dataPath);
+            if (cached.FeatureMap.Hash != saved.FeatureMap.Hash)
+                throw new UserInputException($"{dataPath}: this cache was encoded with a different feature map than the model's; pass the raw file instead.");
+            return (Predictor.Predict(model, cached.All), withLabels ? Predictor.Labels(cached.All) : []);
+        }
+        var probabilities = new List<float>();
+        var labels = new List<float>();
+        var buffer = new float[Predictor.DefaultBatchSize];
+        foreach (var batch in DataPipeline.StreamBatches(dataPath, saved.FeatureMap, Predictor.DefaultBatchSize, skipBadLines))
+        {
+            var p = buffer.AsSpan(0, batch.Size);
+            Predictor.PredictBatch(model, batch, p);
+            foreach (float v in p) probabilities.Add(v);
+            if (withLabels) foreach (float y in batch.Labels) labels.Add(y);
+        }
+        if (probabilities.Count == 0) throw new UserInputException($"{dataPath}: no rows to score.");
+        return ([.. probabilities], [.. labels]);
+    }
+}

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Globalization;
+using DeepFM.Data;
+using DeepFM.Engine;
+using DeepFM.Models;
+using DeepFM.Pipeline;
+using DeepFM.Serialization;
+using DeepFM.Synthetic;
+
+namespace DeepFM.Cli.Commands;
+
+/// <summary><c>deepfm train</c>: prepare data, train one model with early stopping, report and save it.</summary>
+internal static class TrainCommand
+{
+    /// <summary>Rows of the embedded default dataset used when <c>--data</c> is not given.</summary>
+    public const long DefaultSynthRows = 300_000;
+
+    public static Command Create(CliIO io)
+    {
+        var data = new Option<string?>("--data") { Description = "Training data (raw file or a cache from 'deepfm prepare'). Without it, an embedded synthetic Criteo-format dataset is generated." };
+        var valid = new Option<string?>("--valid") { Description = "Separate validation file (otherwise --valid-fraction of --data)." };
+        var test = new Option<string?>("--test") { Description = "Separate test file (otherwise --test-fraction of --data)." };
+        var validFraction = new Option<double?>("--valid-fraction") { Description = "Fraction of --data held out for validation (default 0.1)." };
+        var testFraction = new Option<double?>("--test-fraction") { Description = "Fraction of --data held out for testing (default 0; 0.1 for the embedded dataset)." };
+        var output = new Option<string?>("--out") { Description = "Where to save the trained model (.dfm)." };
+        var threads = new Option<int>("--threads") { Description = "Threads for the numeric kernels (default: all cores). Results do not depend on it.", DefaultValueFactory = _ => 0 };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress output." };
+        var dataOptions = new DataOptionSet();
+        var modelOptions = new ModelOptionSet();
+        var command = new Command("train", "Train a model (DeepFM by default) and report validation/test AUC and logloss.");
+        foreach (var o in new Option[] { data, valid, test, validFraction, testFraction, output, threads, quiet }) command.Options.Add(o);
+        dataOptions.AddTo(command);
+        modelOptions.AddTo(command);
+        command.SetAction(r =>
+        {
+            Parallelism.MaxDegree = r.GetValue(threads);
+            string? dataPath = r.GetValue(data);
+            double? testShare = r.GetValue(testFraction);
+            if (dataPath is null)
+            {
+                dataPath = EnsureDefaultDataset(io);
+                testShare ??= 0.1;
+            }
+            var spec = new DataSpec
+            {
+                Train = dataPath,
+                Valid = r.GetValue(valid),
+                Test = r.GetValue(test),
+                Options = dataOptions.Bind(r, dataPath),
+                Split = new SplitOptions { ValidFraction = r.GetValue(validFraction) ?? 0.1, TestFraction = testShare ?? 0, Seed = r.GetValue(modelOptions.Seed) },
+                CacheDir = r.GetValue(dataOptions.CacheDir),
+            };
+            string modelName = r.GetValue(modelOptions.Model) ?? "deepfm";
+            var config = modelOptions.BindModel(r, modelName);
+            var training = modelOptions.BindTraining(r, modelName);
+            string? outPath = r.GetValue(output);
+
+            using var cancel = CancelOnCtrlC(io);
+            io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");
+            using var splits = DataLoader.Load(spec);
+            io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "Data: {0:N0} train, {1:N0} valid, {2:N0} test rows; {3} fields, {4:N0} features{5}",
+                splits.Train.Count, splits.Valid?.Count ?? 0, splits.Test?.Count ?? 0, splits.FeatureMap.FieldCount, splits.FeatureMap.FeatureCount,
+                splits.PrepareTime > TimeSpan.Zero ? $" (prepared in {splits.PrepareTime.TotalSeconds:F1} s)" : " (cached)"));
+            if (splits.Valid is null) io.Err.WriteLine("No validation rows: training runs all epochs without early stopping.");
+            var trained = ModelTrainer.Train(splits, config, training, new ConsoleProgress(io, config.Model, r.GetValue(quiet)), cancel.Token, dataPath);
+            var t = trained.Training;
+            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "model      {0} ({1:N0} parameters)", config.Model, trained.Saved.Model.ParameterCount()));
+            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "training   {0} epochs{1}, best epoch {2}, {3:F1} s, {4:N0} rows/s",
+                t.Epochs, t.Cancelled ? " (cancelled)" : t.StoppedEarly ? " (early stop)" : "", t.BestEpoch, t.TrainTime.TotalSeconds, t.RowsPerSecond));
+            if (trained.Valid is { } v) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "valid      AUC {0:F5}  logloss {1:F5}  ({2:N0} rows)", v.Auc, v.Logloss, v.Rows));
+            if (trained.Test is { } s) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "test       AUC {0:F5}  logloss {1:F5}  ({2:N0} rows)", s.Auc, s.Logloss, s.Rows));
+            if (outPath is not null)
+            {
+                ModelFile.Save(outPath, trained.Saved);
+                io.Out.WriteLine($"saved      {outPath}");
+            }
+            return t.Cancelled ? 130 : 0;
+        });
+        return command;
+    }
+
+    /// <summary>Generates (once) the embedded default dataset: synthetic Criteo-format rows with a truth file.</summary>
+    public static string EnsureDefaultDataset(CliIO io)
+    {
+        string dir = Path.Combine(DataLoader.DefaultCacheDir(), "default");
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, $"synth-{DefaultSynthRows}-seed1.tsv");
+        if (!File.Exists(path))
+        {
+            io.Err.WriteLine($"No --data given: generating the embedded default dataset ({DefaultSynthRows:N0} synthetic Criteo-format rows) at {path} ...");
+            CriteoSynth.Generate(new SynthOptions { Rows = DefaultSynthRows, Seed = 1 }, path, Path.ChangeExtension(path, ".truth"));
+        }
+        return path;
+    }
+
+    /// <summary>Ctrl-C cancels the run gracefully (finished work is kept); a second Ctrl-C kills the process.</summary>
+    public static CancellationTokenSource CancelOnCtrlC(CliIO io)
+    {
+        var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (cts.IsCancellationRequested) return;
+            e.Cancel = true;
+            io.Err.WriteLine();
+            io.Err.WriteLine("Stopping after the current step (Ctrl-C again to abort) ...");
+            cts.Cancel();
+        };
+        return cts;
+    }
+}

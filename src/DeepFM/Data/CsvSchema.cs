@@ -1,0 +1,78 @@
+using System.Text;
+
+namespace DeepFM.Data;
+
+/// <summary>
+/// Column roles of a CSV file with a header: the label column, categorical columns and numeric columns; other columns
+/// are ignored. Fields appear in the order of their columns in the training file's header.
+/// </summary>
+public sealed class CsvSchema
+{
+    /// <summary>Creates a schema. <paramref name="categorical"/> null means "every column except the label and the numeric ones".</summary>
+    public CsvSchema(string label, IReadOnlyList<string>? categorical, IReadOnlyList<string> numeric, char delimiter = ',')
+    {
+        if (string.IsNullOrWhiteSpace(label)) throw new UserInputException("CSV schema: the label column name is empty.");
+        if (delimiter is '"' or '\n' or '\r') throw new UserInputException($"CSV schema: '{delimiter}' cannot be the delimiter.");
+        Label = label;
+        Categorical = categorical?.ToArray();
+        Numeric = numeric.ToArray();
+        Delimiter = delimiter;
+        var seen = new HashSet<string>(StringComparer.Ordinal) { label };
+        foreach (var c in (Categorical ?? []).Concat(Numeric))
+            if (!seen.Add(c)) throw new UserInputException($"CSV schema: column \"{c}\" is named twice.");
+    }
+
+    /// <summary>Name of the label column (values 0/1).</summary>
+    public string Label { get; }
+
+    /// <summary>Categorical columns, or null for "all columns except the label and the numeric ones".</summary>
+    public IReadOnlyList<string>? Categorical { get; }
+
+    /// <summary>Numeric columns.</summary>
+    public IReadOnlyList<string> Numeric { get; }
+
+    /// <summary>Field delimiter, ',' by default.</summary>
+    public char Delimiter { get; }
+
+    /// <summary>
+    /// Parses <c>label=NAME;cat=A,B|*;num=C,D;delim=,</c> (parts in any order; <c>cat</c> defaults to <c>*</c>,
+    /// <c>num</c> to none; <c>delim=tab</c> names a tab).
+    /// </summary>
+    public static CsvSchema Parse(string text)
+    {
+        string? label = null;
+        List<string>? cat = null;
+        var num = new List<string>();
+        char delim = ',';
+        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = part.IndexOf('=');
+            if (eq <= 0) throw new UserInputException($"CSV schema \"{text}\": \"{part}\" is not key=value.");
+            string key = part[..eq].Trim().ToLowerInvariant(), val = part[(eq + 1)..].Trim();
+            string[] names = val.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            switch (key)
+            {
+                case "label": label = val; break;
+                case "cat": cat = val == "*" ? null : [.. names]; break;
+                case "num": num.AddRange(names); break;
+                case "delim":
+                    delim = val switch { "tab" or "\\t" => '\t', "comma" => ',', "semicolon" => ';', _ when val.Length == 1 => val[0],
+                        _ => throw new UserInputException($"CSV schema \"{text}\": delimiter \"{val}\" is not one character.") };
+                    break;
+                default: throw new UserInputException($"CSV schema \"{text}\": unknown key \"{key}\" (expected label, cat, num, delim).");
+            }
+        }
+        if (label is null) throw new UserInputException($"CSV schema \"{text}\": no label=COLUMN part.");
+        return new CsvSchema(label, cat, num, delim);
+    }
+
+    /// <summary>The compact form accepted by <see cref="Parse"/>.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        sb.Append("label=").Append(Label).Append(";cat=").Append(Categorical is null ? "*" : string.Join(',', Categorical));
+        sb.Append(";num=").Append(string.Join(',', Numeric));
+        sb.Append(";delim=").Append(Delimiter == '\t' ? "tab" : Delimiter.ToString());
+        return sb.ToString();
+    }
+}

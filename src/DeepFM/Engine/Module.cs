@@ -1,0 +1,72 @@
+namespace DeepFM.Engine;
+
+/// <summary>
+/// A node of a model, in the manner of Torch's <c>nn.Module</c>: it owns parameters and child modules and knows whether
+/// it is in training mode (dropout active, batch-norm on batch statistics) or evaluation mode.
+/// </summary>
+public abstract class Module
+{
+    private readonly List<(string Name, Parameter Parameter)> _parameters = [];
+    private readonly List<(string Name, Module Module)> _children = [];
+
+    /// <summary>True while training; false for evaluation and prediction.</summary>
+    public bool IsTraining { get; private set; } = true;
+
+    /// <summary>Switches this module and all descendants between training and evaluation mode.</summary>
+    public void SetTraining(bool training)
+    {
+        IsTraining = training;
+        foreach (var (_, child) in _children) child.SetTraining(training);
+    }
+
+    /// <summary>Creates and registers a parameter owned by this module.</summary>
+    protected Parameter AddParameter(string name, int rows, int cols, bool sparse = false, bool trainable = true)
+    {
+        var p = new Parameter(name, rows, cols, sparse, trainable);
+        _parameters.Add((name, p));
+        return p;
+    }
+
+    /// <summary>Registers a child module under a name; returns it for chaining.</summary>
+    protected T AddModule<T>(string name, T child) where T : Module
+    {
+        _children.Add((name, child));
+        return child;
+    }
+
+    /// <summary>All parameters of this module and its descendants, depth first, with dotted names
+    /// (<c>dnn.layers.0.weight</c>). The order is stable and defines the model file's layout.</summary>
+    public IReadOnlyList<Parameter> Parameters()
+    {
+        var list = new List<Parameter>();
+        Collect(prefix: "", list);
+        return list;
+    }
+
+    private void Collect(string prefix, List<Parameter> into)
+    {
+        foreach (var (name, p) in _parameters)
+        {
+            p.Name = prefix + name;
+            into.Add(p);
+        }
+        foreach (var (name, child) in _children) child.Collect(prefix + name + ".", into);
+    }
+
+    /// <summary>Number of learned scalars (buffers excluded).</summary>
+    public long ParameterCount() => Parameters().Where(p => p.IsTrainable).Sum(p => p.Count);
+}
+
+/// <summary>
+/// A module mapping one dense matrix to another, with an explicit backward pass. <see cref="Forward"/> keeps what
+/// <see cref="Backward"/> needs; <see cref="Backward"/> adds parameter gradients and returns the gradient with respect
+/// to the input. Returned matrices belong to the layer and are overwritten by its next call.
+/// </summary>
+public abstract class Layer : Module
+{
+    /// <summary>Computes the output for a batch (one row per example).</summary>
+    public abstract Matrix Forward(Matrix input);
+
+    /// <summary>Given dLoss/dOutput for the last forward batch, accumulates parameter gradients and returns dLoss/dInput.</summary>
+    public abstract Matrix Backward(Matrix gradOutput);
+}

@@ -1,0 +1,71 @@
+namespace DeepFM.Evaluation;
+
+/// <summary>The paper's two metrics: AUC (area under the ROC curve) and logloss (cross-entropy).</summary>
+public static class Metrics
+{
+    /// <summary>Probabilities are clipped to <c>[ε, 1−ε]</c> in logloss, as scikit-learn does.</summary>
+    public const double LoglossEpsilon = 1e-7;
+
+    /// <summary>
+    /// Exact AUC in O(n log n): the Mann–Whitney statistic, with tied scores given their average rank (so a tie
+    /// between a positive and a negative counts one half).
+    /// </summary>
+    /// <exception cref="UserInputException">When the labels are all of one class (AUC undefined) or the input is empty.</exception>
+    public static double Auc(ReadOnlySpan<float> scores, ReadOnlySpan<float> labels)
+    {
+        if (scores.Length != labels.Length) throw new ArgumentException("scores and labels differ in length.");
+        int n = scores.Length;
+        if (n == 0) throw new UserInputException("AUC is undefined: there are no rows to evaluate.");
+        var order = new int[n];
+        var keys = scores.ToArray();
+        for (int i = 0; i < n; i++) order[i] = i;
+        Array.Sort(keys, order);
+        long positives = 0;
+        double rankSumPositives = 0;
+        int start = 0;
+        while (start < n)
+        {
+            int end = start + 1;
+            while (end < n && keys[end] == keys[start]) end++;
+            double averageRank = (start + 1 + end) / 2.0;   // ranks start+1 … end, 1-based
+            for (int i = start; i < end; i++)
+            {
+                if (labels[order[i]] > 0.5f)
+                {
+                    positives++;
+                    rankSumPositives += averageRank;
+                }
+            }
+            start = end;
+        }
+        long negatives = n - positives;
+        if (positives == 0 || negatives == 0)
+            throw new UserInputException($"AUC is undefined: all {n} evaluation rows have label {(positives == 0 ? 0 : 1)}; both classes are needed.");
+        return (rankSumPositives - positives * (positives + 1) / 2.0) / ((double)positives * negatives);
+    }
+
+    /// <summary>Mean binary cross-entropy of probabilities <paramref name="probabilities"/> against 0/1 labels.</summary>
+    public static double Logloss(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> labels)
+    {
+        if (probabilities.Length != labels.Length) throw new ArgumentException("probabilities and labels differ in length.");
+        if (probabilities.Length == 0) throw new UserInputException("Logloss is undefined: there are no rows to evaluate.");
+        double sum = 0;
+        for (int i = 0; i < probabilities.Length; i++)
+        {
+            double p = Math.Clamp(probabilities[i], LoglossEpsilon, 1 - LoglossEpsilon);
+            sum += labels[i] > 0.5f ? -Math.Log(p) : -Math.Log(1 - p);
+        }
+        return sum / probabilities.Length;
+    }
+}
+
+/// <summary>AUC and logloss of one evaluation.</summary>
+/// <param name="Auc">Area under the ROC curve.</param>
+/// <param name="Logloss">Mean cross-entropy.</param>
+/// <param name="Rows">Rows evaluated.</param>
+public readonly record struct EvalResult(double Auc, double Logloss, int Rows)
+{
+    /// <summary>Computes both metrics.</summary>
+    public static EvalResult Of(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> labels) =>
+        new(Metrics.Auc(probabilities, labels), Metrics.Logloss(probabilities, labels), probabilities.Length);
+}

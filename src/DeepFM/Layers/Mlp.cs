@@ -1,0 +1,36 @@
+using DeepFM.Engine;
+
+namespace DeepFM.Layers;
+
+/// <summary>Settings of a deep component: hidden widths, activation, dropout (drop rate) and batch norm.</summary>
+/// <param name="Hidden">Hidden layer widths, e.g. 400-400-400 (the paper's setting).</param>
+/// <param name="Activation">Hidden activation.</param>
+/// <param name="Dropout">Drop rate after each hidden layer (the paper's keep probability is 1 − this).</param>
+/// <param name="BatchNorm">Whether each hidden layer is followed by batch normalisation before its activation.</param>
+public sealed record MlpSpec(int[] Hidden, ActivationKind Activation, float Dropout, bool BatchNorm);
+
+/// <summary>
+/// The deep component of the paper's eq. 4: <c>a⁽ˡ⁺¹⁾ = σ(W⁽ˡ⁾a⁽ˡ⁾ + b⁽ˡ⁾)</c> for each hidden layer
+/// (Linear → [BatchNorm] → activation → [Dropout]), then, if <c>outputs &gt; 0</c>, a final linear layer to
+/// <c>outputs</c> units (one logit for <c>y_DNN</c>).
+/// </summary>
+public static class Mlp
+{
+    /// <summary>Builds the stack for input width <paramref name="inputs"/>.</summary>
+    public static Sequential Build(int inputs, MlpSpec spec, int outputs, long seed, int stream)
+    {
+        var seq = new Sequential();
+        int width = inputs;
+        int s = stream * 100;
+        foreach (int h in spec.Hidden)
+        {
+            seq.Add(new Linear(width, h, Rng.Derive(seed, s++)));
+            if (spec.BatchNorm) seq.Add(new BatchNorm(h));
+            seq.Add(new Activation(spec.Activation));
+            if (spec.Dropout > 0) seq.Add(new Dropout(spec.Dropout, Rng.Derive(seed, s++)));
+            width = h;
+        }
+        if (outputs > 0) seq.Add(new Linear(width, outputs, Rng.Derive(seed, s)));
+        return seq;
+    }
+}

@@ -1,0 +1,55 @@
+using DeepFM.Data;
+using DeepFM.Engine;
+
+namespace DeepFM.Models;
+
+/// <summary>
+/// A CTR model: maps a batch of rows to logits (<c>ŷ = sigmoid(logit)</c>) and back-propagates <c>dL/dlogit</c>
+/// into its parameters. The trainer knows nothing more of any model than this.
+/// </summary>
+public abstract class CtrModel : Module
+{
+    /// <summary>Initialises the common state.</summary>
+    protected CtrModel(ModelConfig config, FeatureSpace space)
+    {
+        Config = config;
+        Space = space;
+    }
+
+    /// <summary>The hyper-parameters the model was built with.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>The input shape.</summary>
+    public FeatureSpace Space { get; }
+
+    /// <summary>Computes one logit per row (<c>B × 1</c>); the matrix belongs to the model.</summary>
+    public abstract Matrix Forward(Batch batch);
+
+    /// <summary>Back-propagates <c>dL/dlogit</c> (<c>B × 1</c>) for the last forward batch, accumulating gradients.</summary>
+    public abstract void Backward(Matrix gradLogits);
+
+    /// <summary>Sets each parameter's L2 coefficient from the config: embedding tables get
+    /// <see cref="ModelConfig.L2Embedding"/>, dense weight matrices <see cref="ModelConfig.L2"/>. Call at the end of a
+    /// model's constructor.</summary>
+    protected void ApplyRegularization()
+    {
+        foreach (var p in Parameters())
+        {
+            if (!p.IsTrainable) continue;
+            if (p.IsSparse) p.L2 = Config.L2Embedding;
+            else if (p.Name.EndsWith("weight", StringComparison.Ordinal)) p.L2 = Config.L2;
+        }
+    }
+
+    /// <summary>Adds <paramref name="source"/> into <paramref name="target"/> element-wise (same shape).</summary>
+    protected static void AddInto(Matrix target, Matrix source) =>
+        System.Numerics.Tensors.TensorPrimitives.Add(target.Span, source.Span, target.Span);
+}
+
+/// <summary>A model with a stage before end-to-end training (FNN pre-trains an FM to initialise its embeddings).
+/// The trainer runs it first and counts its time as training time (the paper's Figure 6).</summary>
+public interface IPretrainedModel
+{
+    /// <summary>Runs the pre-training stage on the training split.</summary>
+    void Pretrain(IRowSet train, IRowSet? valid, Training.TrainOptions options, Training.ITrainingObserver? observer);
+}

@@ -1,0 +1,43 @@
+using DeepFM.Data;
+using DeepFM.Engine;
+using DeepFM.Layers;
+
+namespace DeepFM.Models;
+
+/// <summary>FM (Rendle 2010): <c>y = ⟨w, x⟩ + b + Σ_{i&lt;j} ⟨V_i, V_j⟩ x_i x_j</c> — the paper's FM component alone.</summary>
+public sealed class FactorizationMachineModel : CtrModel
+{
+    private readonly FeaturesLinear _linear;
+    private readonly Embedding _embedding;
+    private readonly FactorizationMachine _fm;
+    private readonly Matrix _logits = new();
+
+    /// <summary>Builds the model.</summary>
+    public FactorizationMachineModel(ModelConfig config, FeatureSpace space) : base(config, space)
+    {
+        _linear = AddModule("linear", new FeaturesLinear(space.FeatureCount, 0f, Rng.Derive(config.Seed, 0)));
+        _embedding = AddModule("embedding", new Embedding(space.FeatureCount, config.EmbeddingSize, config.EmbeddingInitStd, Rng.Derive(config.Seed, 1)));
+        _fm = AddModule("fm", new FactorizationMachine(space.FieldCount, config.EmbeddingSize));
+        ApplyRegularization();
+    }
+
+    /// <summary>The latent vectors V (FNN initialises its embeddings from them).</summary>
+    public Parameter Embeddings => _embedding.Table;
+
+    /// <inheritdoc />
+    public override Matrix Forward(Batch batch)
+    {
+        var order1 = _linear.Forward(batch);
+        var order2 = _fm.Forward(_embedding.Forward(batch));
+        _logits.Reshape(batch.Size, 1);
+        System.Numerics.Tensors.TensorPrimitives.Add(order1.Span, order2.Span, _logits.Span);
+        return _logits;
+    }
+
+    /// <inheritdoc />
+    public override void Backward(Matrix gradLogits)
+    {
+        _linear.Backward(gradLogits);
+        _embedding.Backward(_fm.Backward(gradLogits));
+    }
+}

@@ -1,0 +1,40 @@
+using DeepFM.Evaluation;
+using DeepFM.Models;
+using DeepFM.Serialization;
+using DeepFM.Training;
+
+namespace DeepFM.Pipeline;
+
+/// <summary>The outcome of training one model on one set of splits.</summary>
+/// <param name="Saved">The model with its feature map and metadata, ready to save.</param>
+/// <param name="Training">Training history and timing.</param>
+/// <param name="Valid">Validation metrics of the kept weights.</param>
+/// <param name="Test">Test metrics of the kept weights.</param>
+public sealed record TrainedModel(SavedModel Saved, TrainResult Training, EvalResult? Valid, EvalResult? Test);
+
+/// <summary>Builds, trains and evaluates a model on loaded splits; the one path the CLI, <c>compare</c> and <c>study</c> share.</summary>
+public static class ModelTrainer
+{
+    /// <summary>Trains <paramref name="config"/> on <paramref name="data"/> and evaluates it on validation and test.</summary>
+    public static TrainedModel Train(DataSplits data, ModelConfig config, TrainOptions options, ITrainingObserver? observer = null,
+        CancellationToken cancel = default, string? trainPath = null)
+    {
+        var space = new FeatureSpace(data.FeatureMap.FieldCount, data.FeatureMap.FeatureCount);
+        var model = ModelRegistry.Create(config, space);
+        var result = new Trainer(options).Fit(model, data.Train, data.Valid, observer, cancel);
+        EvalResult? valid = data.Valid is null ? null : Predictor.Evaluate(model, data.Valid);
+        EvalResult? test = data.Test is null ? null : Predictor.Evaluate(model, data.Test);
+        var metadata = new ModelMetadata
+        {
+            TrainData = trainPath,
+            TrainRows = data.Train.Count,
+            Epochs = result.Epochs,
+            ValidAuc = valid?.Auc ?? double.NaN,
+            ValidLogloss = valid?.Logloss ?? double.NaN,
+            TestAuc = test?.Auc ?? double.NaN,
+            TestLogloss = test?.Logloss ?? double.NaN,
+            TrainOptions = options.ToString(),
+        };
+        return new TrainedModel(new SavedModel(model, data.FeatureMap, metadata), result, valid, test);
+    }
+}

@@ -1,0 +1,203 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DeepFM.Features;
+using DeepFM.Models;
+
+namespace DeepFM.Serialization;
+
+/// <summary>Facts about how a saved model was trained, shown by <c>deepfm evaluate</c> and the scoring service.</summary>
+public sealed record ModelMetadata
+{
+    /// <summary>Library version that wrote the file.</summary>
+    public string Version { get; init; } = typeof(ModelFile).Assembly.GetName().Version?.ToString() ?? "0";
+
+    /// <summary>When the file was written (UTC, ISO 8601).</summary>
+    public string CreatedUtc { get; init; } = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Training data path as given.</summary>
+    public string? TrainData { get; init; }
+
+    /// <summary>Training rows.</summary>
+    public long TrainRows { get; init; }
+
+    /// <summary>Epochs run.</summary>
+    public int Epochs { get; init; }
+
+    /// <summary>Best validation AUC.</summary>
+    public double ValidAuc { get; init; } = double.NaN;
+
+    /// <summary>Validation logloss at the best AUC.</summary>
+    public double ValidLogloss { get; init; } = double.NaN;
+
+    /// <summary>Test AUC, if a test split was evaluated.</summary>
+    public double TestAuc { get; init; } = double.NaN;
+
+    /// <summary>Test logloss.</summary>
+    public double TestLogloss { get; init; } = double.NaN;
+
+    /// <summary>Training options used, as text (for the record).</summary>
+    public string? TrainOptions { get; init; }
+}
+
+/// <summary>A model with everything needed to score raw rows exactly as in training.</summary>
+/// <param name="Model">The network with its weights.</param>
+/// <param name="FeatureMap">Vocabularies and field encoders fitted on the training data.</param>
+/// <param name="Metadata">How it was trained.</param>
+public sealed record SavedModel(CtrModel Model, FeatureMap FeatureMap, ModelMetadata Metadata);
+
+/// <summary>
+/// The <c>.dfm</c> model file: magic <c>DFMMODEL</c>, format version, a JSON header (model config and metadata), the
+/// feature map, every parameter (name, shape, float32 values; batch-norm statistics included), and a SHA-256 of all
+/// preceding bytes. Written to a temporary name and renamed, so a crash never leaves a half-written model.
+/// </summary>
+public static class ModelFile
+{
+    private static readonly byte[] Magic = "DFMMODEL"u8.ToArray();
+    private const int FormatVersion = 1;
+
+    /// <summary>JSON settings for headers (enums as names, NaN allowed).</summary>
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = false,
+    };
+
+    private sealed record Header(ModelConfig Config, ModelMetadata Metadata, int FieldCount, int FeatureCount);
+
+    /// <summary>Writes the model atomically.</summary>
+    public static void Save(string path, SavedModel saved)
+    {
+        string tmp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                using (var hashing = new HashingWriteStream(file, hash))
+                using (var w = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
+                {
+                    w.Write(Magic);
+                    w.Write(FormatVersion);
+                    var model = saved.Model;
+                    var header = new Header(model.Config, saved.Metadata, model.Space.FieldCount, model.Space.FeatureCount);
+                    w.Write(JsonSerializer.Serialize(header, Json));
+                    saved.FeatureMap.Write(w);
+                    var parameters = model.Parameters();
+                    w.Write(parameters.Count);
+                    foreach (var p in parameters)
+                    {
+                        w.Write(p.Name);
+                        w.Write(p.Rows);
+                        w.Write(p.Cols);
+                        w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Value.AsSpan()));
+                    }
+                }
+                file.Write(hash.GetHashAndReset());
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Reads a model, checking magic, version, checksum and that every parameter matches the rebuilt network.</summary>
+    /// <exception cref="UserInputException">The file is missing, not a model file, from a newer version, or corrupt.</exception>
+    public static SavedModel Load(string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{path}: model file not found.");
+        try
+        {
+            VerifyChecksum(path);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            using var r = new BinaryReader(file, Encoding.UTF8);
+            r.ReadBytes(Magic.Length);
+            r.ReadInt32();
+            var header = JsonSerializer.Deserialize<Header>(r.ReadString(), Json) ?? throw new InvalidDataException("empty header");
+            var map = FeatureMap.Read(r);
+            if (map.FieldCount != header.FieldCount || map.FeatureCount != header.FeatureCount)
+                throw new InvalidDataException("feature map does not match the header");
+            var model = ModelRegistry.Create(header.Config, new FeatureSpace(header.FieldCount, header.FeatureCount));
+            var parameters = model.Parameters();
+            int count = r.ReadInt32();
+            if (count != parameters.Count) throw new InvalidDataException($"{count} parameters stored, the model has {parameters.Count}");
+            foreach (var p in parameters)
+            {
+                string name = r.ReadString();
+                int rows = r.ReadInt32(), cols = r.ReadInt32();
+                if (name != p.Name || rows != p.Rows || cols != p.Cols)
+                    throw new InvalidDataException($"parameter '{name}' {rows}×{cols} does not match '{p.Name}' {p.Rows}×{p.Cols}");
+                var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Value.AsSpan());
+                r.BaseStream.ReadExactly(bytes);
+            }
+            model.SetTraining(false);
+            return new SavedModel(model, map, header.Metadata);
+        }
+        catch (UserInputException) { throw; }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or JsonException or ArgumentException or IOException or FormatException)
+        {
+            throw new UserInputException($"{path}: not a valid DeepFM model file ({e.Message}).", e);
+        }
+    }
+
+    private static void VerifyChecksum(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        long length = file.Length;
+        Span<byte> head = stackalloc byte[12];
+        if (length < Magic.Length + 4 + 32 || file.Read(head) != 12 || !head[..8].SequenceEqual(Magic))
+            throw new UserInputException($"{path}: not a DeepFM model file (bad magic bytes).");
+        int version = BitConverter.ToInt32(head[8..]);
+        if (version != FormatVersion)
+            throw new UserInputException($"{path}: model format version {version} is not supported by this version (which reads {FormatVersion}).");
+        file.Position = 0;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        long left = length - 32;
+        while (left > 0)
+        {
+            int n = file.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (n <= 0) throw new EndOfStreamException();
+            hash.AppendData(buffer, 0, n);
+            left -= n;
+        }
+        var stored = new byte[32];
+        file.ReadExactly(stored);
+        if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored))
+            throw new UserInputException($"{path}: model file is corrupt (checksum mismatch); it was damaged or truncated after it was written.");
+    }
+
+    /// <summary>SHA-256 of the whole file, hex (shown by the scoring service).</summary>
+    public static string FileChecksum(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(file));
+    }
+
+    /// <summary>Forwards writes to an inner stream and into a running hash.</summary>
+    private sealed class HashingWriteStream(Stream inner, IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            hash.AppendData(buffer);
+            inner.Write(buffer);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using DeepFM.Engine;
+
+namespace DeepFM.Training;
+
+/// <summary>Sigmoid cross-entropy (logloss) computed on logits, stable for any magnitude.</summary>
+public static class SigmoidCrossEntropy
+{
+    /// <summary>
+    /// Returns the mean loss <c>mean(max(z,0) − z·y + ln(1+e^−|z|))</c> over the rows and writes
+    /// <c>dL/dz = (σ(z) − y)/B</c> into <paramref name="gradLogits"/>.
+    /// </summary>
+    public static double Compute(ReadOnlySpan<float> logits, ReadOnlySpan<float> labels, Span<float> gradLogits)
+    {
+        int b = logits.Length;
+        double total = 0;
+        float invB = 1f / b;
+        for (int i = 0; i < b; i++)
+        {
+            float z = logits[i], y = labels[i];
+            total += Math.Max(z, 0) - z * y + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+            gradLogits[i] = (Sigmoid(z) - y) * invB;
+        }
+        return total / b;
+    }
+
+    /// <summary>Logistic function.</summary>
+    public static float Sigmoid(float z) => z >= 0 ? 1f / (1f + MathF.Exp(-z)) : MathF.Exp(z) / (1f + MathF.Exp(z));
+}
