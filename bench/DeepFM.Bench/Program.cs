@@ -1,1 +1,5 @@
-Console.WriteLine("bench: nothing yet");
+using DeepFM.Bench;
+
+if (args.Length > 0 && args[0] == "gemm") return GemmBench.Run(args[1..]);
+Console.WriteLine("usage: DeepFM.Bench gemm [--threads 1|2] [--reps N] [--kernels] [--no-torch]");
+return args.Length == 0 ? 0 : 2;

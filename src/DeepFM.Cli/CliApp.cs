@@ -19,6 +19,8 @@ public static class CliApp
         root.Subcommands.Add(PrepareCommand.Create(io));
         root.Subcommands.Add(SynthCommand.Create(io));
         root.Subcommands.Add(ModelsCommand.Create(io));
+        root.Subcommands.Add(CompareCommand.Create(io));
+        root.Subcommands.Add(StudyCommand.Create(io));
         var config = new InvocationConfiguration { Output = output, Error = errors, EnableDefaultExceptionHandler = false };
         try
         {

@@ -19,7 +19,8 @@ internal static class SynthCommand
         {
             var options = new SynthOptions { Rows = r.GetValue(rows), Seed = r.GetValue(seed) };
             if (r.GetValue(maxCard) is int cap) options = options with { MaxCardinality = cap };
-            options.Validate();
+            try { options.Validate(); }
+            catch (ArgumentException e) { throw new UserInputException($"synth: {e.Message}"); }
             var summary = CriteoSynth.Generate(options, r.GetValue(output)!, r.GetValue(truth));
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1:N0} rows, CTR {2:F4} (mean true probability {3:F4}), {4:F1} s",
                 r.GetValue(output), summary.Rows, summary.Ctr, summary.MeanTrueProbability, summary.Elapsed.TotalSeconds));

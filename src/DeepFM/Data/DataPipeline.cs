@@ -139,19 +139,21 @@ public static class DataPipeline
     /// <summary>
     /// Streams a raw file encoded with <paramref name="map"/> in batches of up to <paramref name="batchSize"/> rows, in
     /// input order, without a cache. The SAME <see cref="Batch"/> object is yielded every time and overwritten by the
-    /// next step: consume (or copy) it before moving on.
+    /// next step: consume (or copy) it before moving on. With <paramref name="hasLabels"/> false the file may lack the
+    /// label (Criteo: 39 columns; CSV: no label column; libsvm: rows starting with a feature) and labels read as 0.
     /// </summary>
-    public static IEnumerable<Batch> StreamBatches(string dataPath, FeatureMap map, int batchSize, bool skipBadLines = false)
+    public static IEnumerable<Batch> StreamBatches(string dataPath, FeatureMap map, int batchSize, bool skipBadLines = false,
+        bool hasLabels = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         ArgumentNullException.ThrowIfNull(map);
         if (!File.Exists(dataPath)) throw new UserInputException($"{dataPath}: file not found.");
-        return Stream(dataPath, map, batchSize, skipBadLines);
+        return Stream(dataPath, map, batchSize, skipBadLines, hasLabels);
     }
 
-    private static IEnumerable<Batch> Stream(string dataPath, FeatureMap map, int batchSize, bool skipBadLines)
+    private static IEnumerable<Batch> Stream(string dataPath, FeatureMap map, int batchSize, bool skipBadLines, bool hasLabels)
     {
-        using var rr = OpenWithMap(dataPath, map, skipBadLines);
+        using var rr = OpenWithMap(dataPath, map, skipBadLines, hasLabels);
         var batch = new Batch(batchSize, map.FieldCount);
         int m = map.FieldCount, n = 0;
         while (rr.Next())
@@ -172,8 +174,8 @@ public static class DataPipeline
         }
     }
 
-    private static RowReader OpenWithMap(string dataPath, FeatureMap map, bool skipBadLines) =>
-        RowReader.Open(dataPath, map.Format, map.CsvSchema, map.LibsvmFieldMap, map.Specs, skipBadLines);
+    private static RowReader OpenWithMap(string dataPath, FeatureMap map, bool skipBadLines, bool labeled = true) =>
+        RowReader.Open(dataPath, map.Format, map.CsvSchema, map.LibsvmFieldMap, map.Specs, skipBadLines, labeled);
 
     private static FileInfo Stat(string dataPath)
     {

@@ -96,19 +96,19 @@ internal abstract class RowParser
         double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out x) && !double.IsNaN(x);
 
     public static RowParser Create(DataFormat format, string path, LineReader lines, CsvSchema? schema, LibsvmFieldMap? fieldMap,
-        FieldSpec[]? knownFields)
+        FieldSpec[]? knownFields, bool labeled = true)
     {
         string name = Path.GetFileName(path);
         switch (format)
         {
             case DataFormat.Criteo:
-                return new CriteoParser(name);
+                return new CriteoParser(name, labeled);
             case DataFormat.Libsvm:
-                if (fieldMap is not null) return new LibsvmParser(name, fieldMap);
+                if (fieldMap is not null) return new LibsvmParser(name, fieldMap) { Labeled = labeled };
                 int n = knownFields?.Length ?? LibsvmParser.PeekFeatureCount(path);
-                return new LibsvmParser(name, n);
+                return new LibsvmParser(name, n) { Labeled = labeled };
             case DataFormat.Csv:
-                return CsvParser.Create(name, lines, schema ?? throw new UserInputException("CSV input needs a schema."), knownFields);
+                return CsvParser.Create(name, lines, schema ?? throw new UserInputException("CSV input needs a schema."), knownFields, labeled);
             default:
                 throw new UserInputException($"Unknown data format {format}.");
         }
@@ -123,15 +123,18 @@ internal sealed class CriteoParser : RowParser
         [.. Enumerable.Range(1, IntFields).Select(i => new FieldSpec($"I{i}", FieldKind.Numeric)),
          .. Enumerable.Range(1, CatFields).Select(i => new FieldSpec($"C{i}", FieldKind.Categorical))];
 
-    public CriteoParser(string fileName) : base(fileName, s_fields) { }
+    private readonly int _firstColumn; // 1 when the file has no label column (Kaggle test.txt)
+
+    public CriteoParser(string fileName, bool labeled = true) : base(fileName, s_fields) => _firstColumn = labeled ? 0 : 1;
 
     private static string ColumnName(int col) => col == 0 ? "label" : col <= Columns - 1 ? s_fields[col - 1].Name : $"#{col + 1}";
 
-    protected override string? FieldAt(ReadOnlySpan<byte> line, int pos) => ColumnName(line[..pos].Count((byte)'\t'));
+    protected override string? FieldAt(ReadOnlySpan<byte> line, int pos) => ColumnName(_firstColumn + line[..pos].Count((byte)'\t'));
 
     protected override void ParseCore(ReadOnlySpan<byte> line, long lineNo, RawRow row)
     {
-        int col = 0;
+        int col = _firstColumn;
+        row.Label = 0;
         while (true)
         {
             int tab = line.IndexOf((byte)'\t');
@@ -156,7 +159,7 @@ internal sealed class CriteoParser : RowParser
             }
             else
             {
-                throw Error(lineNo, ColumnName(col), $"too many fields: found {line.Count((byte)'\t') + col + 1}, expected {Columns}");
+                throw Error(lineNo, ColumnName(col), $"too many fields: found {line.Count((byte)'\t') + col + 1 - _firstColumn}, expected {Columns - _firstColumn}");
             }
             if (tab < 0) break;
             line = line[(tab + 1)..];
@@ -169,6 +172,10 @@ internal sealed class CriteoParser : RowParser
 internal sealed class LibsvmParser : RowParser
 {
     private readonly LibsvmFieldMap? _map;
+
+    /// <summary>False for files that may lack the label token (prediction input); a first token without ':' is still a label.</summary>
+    public bool Labeled { get; init; } = true;
+
     private static readonly SearchValues<byte> s_space = SearchValues.Create(" \t"u8);
 
     public LibsvmParser(string fileName, int featureCount)
@@ -217,6 +224,11 @@ internal sealed class LibsvmParser : RowParser
             int e = line.IndexOfAny(s_space);
             ReadOnlySpan<byte> tok = e < 0 ? line : line[..e];
             line = e < 0 ? default : line[e..];
+            if (k < 0 && !Labeled && tok.IndexOf((byte)':') >= 0)
+            {
+                row.Label = 0;
+                k = 0;
+            }
             if (k < 0)
             {
                 if (!TryParseDouble(tok, out double y) || (y != 0 && y != 1 && y != -1))
@@ -280,14 +292,17 @@ internal sealed class CsvParser : RowParser
     private readonly string[] _header;
     private byte[] _scratch = new byte[256];
 
-    private CsvParser(string fileName, FieldSpec[] fields, string[] header, int[] roles, byte delim) : base(fileName, fields)
+    private readonly bool _labeled;
+
+    private CsvParser(string fileName, FieldSpec[] fields, string[] header, int[] roles, byte delim, bool labeled) : base(fileName, fields)
     {
+        _labeled = labeled;
         _header = header;
         _roles = roles;
         _delim = delim;
     }
 
-    public static CsvParser Create(string fileName, LineReader lines, CsvSchema schema, FieldSpec[]? knownFields)
+    public static CsvParser Create(string fileName, LineReader lines, CsvSchema schema, FieldSpec[]? knownFields, bool labeled = true)
     {
         if (schema.Delimiter > 127) throw new UserInputException("CSV schema: the delimiter must be an ASCII character.");
         byte delim = (byte)schema.Delimiter;
@@ -315,7 +330,8 @@ internal sealed class CsvParser : RowParser
 
         var roles = new int[header.Length];
         Array.Fill(roles, Ignore);
-        roles[Col(schema.Label)] = LabelRole;
+        if (labeled) roles[Col(schema.Label)] = LabelRole;
+        else if (colOf.TryGetValue(schema.Label, out int lc)) roles[lc] = Ignore;
         FieldSpec[] fields;
         if (knownFields is null)
         {
@@ -340,7 +356,7 @@ internal sealed class CsvParser : RowParser
             fields = knownFields;
             for (int f = 0; f < fields.Length; f++) roles[Col(fields[f].Name)] = f;
         }
-        return new CsvParser(fileName, fields, header, roles, delim);
+        return new CsvParser(fileName, fields, header, roles, delim, labeled);
     }
 
     private string ColumnName(int col) => col < _header.Length ? _header[col] : $"#{col + 1}";
@@ -350,6 +366,7 @@ internal sealed class CsvParser : RowParser
     protected override void ParseCore(ReadOnlySpan<byte> line, long lineNo, RawRow row)
     {
         bool sawLabel = false;
+        row.Label = 0;
         int col = 0;
         while (true)
         {
@@ -402,7 +419,7 @@ internal sealed class CsvParser : RowParser
             if (last) break;
             col++;
         }
-        if (!sawLabel) throw Error(lineNo, ColumnName(Array.IndexOf(_roles, LabelRole)), "is missing");
+        if (!sawLabel && _labeled) throw Error(lineNo, ColumnName(Array.IndexOf(_roles, LabelRole)), "is missing");
     }
 
     private int Unquote(ref ReadOnlySpan<byte> line, long lineNo, int col)

@@ -16,12 +16,12 @@ internal sealed class RowReader : IDisposable
     }
 
     public static RowReader Open(string path, DataFormat format, CsvSchema? schema, LibsvmFieldMap? fieldMap, FieldSpec[]? knownFields,
-        bool skipBad)
+        bool skipBad, bool labeled = true)
     {
         var lines = new LineReader(path);
         try
         {
-            var parser = RowParser.Create(format, path, lines, schema, fieldMap, knownFields);
+            var parser = RowParser.Create(format, path, lines, schema, fieldMap, knownFields, labeled);
             if (knownFields is not null && parser.Fields.Length != knownFields.Length)
                 throw new UserInputException($"{path}: has {parser.Fields.Length} fields, the feature map {knownFields.Length}.");
             return new RowReader(lines, parser, skipBad);

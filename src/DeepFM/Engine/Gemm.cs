@@ -1,7 +1,19 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace DeepFM.Engine;
 
 /// <summary>Single-precision matrix multiply on row-major spans.</summary>
-public static class Gemm
+/// <remarks>
+/// The fast path packs op(B) into <c>NR</c>-column panels (shared by all threads) and, per output tile, op(A) into
+/// <c>MR</c>-row panels (per thread), then runs a call-free register-blocked micro-kernel (<see cref="GemmKernels"/>).
+/// K is split into fixed blocks of at most <see cref="KcMax"/> that do not depend on the thread count, and threads
+/// only split the output, so every element of C is computed by the same chain of fused multiply-adds whatever
+/// <see cref="Parallelism.MaxDegree"/> is: results are bitwise identical for any thread count.
+/// </remarks>
+public static unsafe class Gemm
 {
     /// <summary>
     /// <c>C[m×n] = op(A)[m×k] · op(B)[k×n]</c>, or <c>C += …</c> when <paramref name="accumulate"/> is set.
@@ -10,7 +22,33 @@ public static class Gemm
     /// </summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
-        => MultiplyReference(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    {
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate)
+                for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            if (n == 1) { Gemv(transA, transB, m, k, pa, lda, pb, ldb, pc, ldc, accumulate); return; }
+            var job = t_job ??= new Job();
+            job.Setup(Kernel, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            int threads = Math.Min(Math.Min(Parallelism.MaxDegree, Environment.ProcessorCount), MaxThreads);
+            if (2.0 * m * n * k < ParallelMinFlops) threads = 1;
+            job.Plan(threads);
+            if (threads <= 1 || job.TileItems <= 1 || !Pool.TryRun(job, threads - 1))
+            {
+                job.Run(0);
+                job.Run(1);
+            }
+            job.Clear();
+        }
+    }
 
     /// <summary>Plain scalar reference the fast kernels are tested against.</summary>
     public static void MultiplyReference(bool transA, bool transB, int m, int n, int k,
@@ -28,6 +66,442 @@ public static class Gemm
                     s += av * bv;
                 }
                 c[i * ldc + j] = accumulate ? c[i * ldc + j] + s : s;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- configuration (internal: tests and bench)
+
+    /// <summary>A micro-kernel and its register tile.</summary>
+    internal readonly struct MicroKernel(int mr, int nr, delegate*<float*, float*, nint, nint, float*, nint, int, void> fn, string name)
+    {
+        public readonly int MR = mr, NR = nr;
+        public readonly delegate*<float*, float*, nint, nint, float*, nint, int, void> Fn = fn;
+        public readonly string Name = name;
+        public override string ToString() => Name;
+    }
+
+    /// <summary>The micro-kernels usable on this machine, best first.</summary>
+    internal static MicroKernel[] AvailableKernels()
+    {
+        var list = new List<MicroKernel>();
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            list.Add(new(5, 80, &GemmKernels.K512_5x80, "avx512 5x80"));
+            list.Add(new(4, 80, &GemmKernels.K512_4x80, "avx512 4x80"));
+            list.Add(new(6, 64, &GemmKernels.K512_6x64, "avx512 6x64"));
+            list.Add(new(8, 48, &GemmKernels.K512_8x48, "avx512 8x48"));
+            list.Add(new(12, 32, &GemmKernels.K512_12x32, "avx512 12x32"));
+            list.Add(new(14, 32, &GemmKernels.K512_14x32, "avx512 14x32"));
+            list.Add(new(6, 32, &GemmKernels.K512_6x32, "avx512 6x32"));
+        }
+        if (Avx2.IsSupported && Fma.IsSupported)
+            list.Add(new(6, 16, &GemmKernels.K256_6x16, "avx2+fma 6x16"));
+        list.Add(new(4, 4, &ScalarKernel4x4, "scalar 4x4"));
+        return [.. list];
+    }
+
+    /// <summary>The micro-kernel in use (settable for benchmarks and tests).</summary>
+    internal static MicroKernel Kernel = AvailableKernels()[0];
+
+    /// <summary>Largest K block; K is split into equal blocks no larger than this (independent of threads).</summary>
+    internal static int KcMax = 400;
+
+    /// <summary>Target rows of A packed per tile (the A block stays in L2 while the B panels stream past).</summary>
+    internal static int McTarget = 128;
+
+    /// <summary>Below this many flops a call runs on the calling thread only.</summary>
+    internal static double ParallelMinFlops = 4e6;
+
+    /// <summary>Read full B panels in place when op(B) = B (no packing of B); off packs every panel.</summary>
+    internal static bool DirectB = true;
+
+    private const int MaxThreads = 64;
+
+    // ---------------------------------------------------------------- scalar fallback
+
+    /// <summary>Portable kernel for machines with neither AVX-512 nor AVX2+FMA (plain multiply-add, same order).</summary>
+    private static void ScalarKernel4x4(float* a, float* b, nint ldb, nint kc, float* c, nint ldc, int accumulate)
+    {
+        for (int r = 0; r < 4; r++)
+        {
+            for (int j = 0; j < 4; j++)
+            {
+                float s = 0;
+                for (nint p = 0; p < kc; p++) s += a[p * 4 + r] * b[p * ldb + j];
+                float* dst = c + r * ldc + j;
+                *dst = accumulate != 0 ? *dst + s : s;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- n == 1: matrix-vector
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gemv(bool transA, bool transB, int m, int k, float* a, int lda, float* b, int ldb,
+        float* c, int ldc, bool accumulate)
+    {
+        // The single column of op(B): contiguous when B is 1×k (transB) or ldb == 1.
+        float* x = b;
+        if (!transB && ldb != 1 && k > 1)
+        {
+            x = ThreadBuffer(ref t_vec, k);
+            for (int p = 0; p < k; p++) x[p] = b[(nint)p * ldb];
+        }
+        if (!transA)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                float s = Dot(a + (nint)i * lda, x, k);
+                float* dst = c + (nint)i * ldc;
+                *dst = accumulate ? *dst + s : s;
+            }
+            return;
+        }
+        // op(A) = Aᵀ with A stored k×m: y = Σ_p x[p] · A[p, :], summed over p in order for every element.
+        float* y = ThreadBuffer(ref t_acc, m);
+        new Span<float>(y, m).Clear();
+        for (int p = 0; p < k; p++) Axpy(x[p], a + (nint)p * lda, y, m);
+        for (int i = 0; i < m; i++)
+        {
+            float* dst = c + (nint)i * ldc;
+            *dst = accumulate ? *dst + y[i] : y[i];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Dot(float* u, float* v, int len)
+    {
+        int i = 0;
+        float s;
+        if (Vector512.IsHardwareAccelerated && len >= 64)
+        {
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; i <= len - 64; i += 64)
+            {
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Load(u + i), Vector512.Load(v + i), s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.Load(u + i + 16), Vector512.Load(v + i + 16), s1);
+                s2 = Vector512.FusedMultiplyAdd(Vector512.Load(u + i + 32), Vector512.Load(v + i + 32), s2);
+                s3 = Vector512.FusedMultiplyAdd(Vector512.Load(u + i + 48), Vector512.Load(v + i + 48), s3);
+            }
+            for (; i <= len - 16; i += 16)
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Load(u + i), Vector512.Load(v + i), s0);
+            s = Vector512.Sum((s0 + s1) + (s2 + s3));
+        }
+        else if (Vector256.IsHardwareAccelerated && len >= 32)
+        {
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; i <= len - 32; i += 32)
+            {
+                s0 += Vector256.Load(u + i) * Vector256.Load(v + i);
+                s1 += Vector256.Load(u + i + 8) * Vector256.Load(v + i + 8);
+                s2 += Vector256.Load(u + i + 16) * Vector256.Load(v + i + 16);
+                s3 += Vector256.Load(u + i + 24) * Vector256.Load(v + i + 24);
+            }
+            s = Vector256.Sum((s0 + s1) + (s2 + s3));
+        }
+        else s = 0;
+        for (; i < len; i++) s += u[i] * v[i];
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Axpy(float alpha, float* x, float* y, int len)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var va = Vector512.Create(alpha);
+            for (; i <= len - 16; i += 16)
+                Vector512.FusedMultiplyAdd(Vector512.Load(x + i), va, Vector512.Load(y + i)).Store(y + i);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var va = Vector256.Create(alpha);
+            for (; i <= len - 8; i += 8)
+                (Vector256.Load(y + i) + Vector256.Load(x + i) * va).Store(y + i);
+        }
+        for (; i < len; i++) y[i] += x[i] * alpha;
+    }
+
+    // ---------------------------------------------------------------- buffers
+
+    [ThreadStatic] private static Job? t_job;
+    [ThreadStatic] private static float[]? t_apack, t_edge, t_vec, t_acc;
+    [ThreadStatic] private static float[]? t_bpack;
+
+    /// <summary>A 64-byte-aligned pointer into a pinned, grow-only per-thread array of at least <paramref name="len"/> floats.</summary>
+    private static float* ThreadBuffer(ref float[]? buffer, long len)
+    {
+        if (buffer is null || buffer.LongLength < len + 16)
+        {
+            long size = Math.Max(len + 16, buffer is null ? 0 : Math.Min(buffer.LongLength * 3 / 2, int.MaxValue));
+            buffer = GC.AllocateUninitializedArray<float>(checked((int)size), pinned: true);
+        }
+        nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        return (float*)((p + 63) & ~(nint)63);
+    }
+
+    private static void Validate(bool transA, bool transB, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), "Dimensions must be non-negative.");
+        if (ldc < n || (transA ? lda < m : lda < k) || (transB ? ldb < k : ldb < n))
+            throw new ArgumentException("A leading dimension is smaller than the row width.");
+        if (m > 0 && n > 0 && (long)(m - 1) * ldc + n > cLen) throw new ArgumentException("C is too short.", "c");
+        if (m > 0 && n > 0 && k > 0)
+        {
+            long needA = transA ? (long)(k - 1) * lda + m : (long)(m - 1) * lda + k;
+            long needB = transB ? (long)(n - 1) * ldb + k : (long)(k - 1) * ldb + n;
+            if (needA > aLen) throw new ArgumentException("A is too short.", "a");
+            if (needB > bLen) throw new ArgumentException("B is too short.", "b");
+        }
+    }
+
+    // ---------------------------------------------------------------- the packed, tiled product
+
+    /// <summary>One multiply: packing of B (phase 0) and output tiles (phase 1), both claimed by an atomic counter.</summary>
+    private sealed class Job
+    {
+        private MicroKernel _kern;
+        private float* _a, _b, _c, _bp;
+        private int _m, _n, _k, _lda, _ldb, _ldc;
+        private bool _transA, _transB, _accumulate;
+        private int _nPanels, _kc, _nkb;           // B panels of NR columns; K blocks of _kc (last may be shorter)
+        private int _mc, _colBlocks, _panelsPerBlock; // tiles: _mc rows × _panelsPerBlock panels
+        private const int PackChunk = 128;          // K rows per B packing item
+        private int _packChunks;
+        public int PackItems, TileItems;
+        private int _next0, _next1;
+        private bool _directB;                      // op(B) = B row-major: full panels are read in place, only the last partial one is packed
+        private int _firstPacked;                   // first panel that is packed
+
+        public void Setup(MicroKernel kern, bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
+            float* c, int ldc, bool accumulate)
+        {
+            _kern = kern; _transA = transA; _transB = transB; _m = m; _n = n; _k = k;
+            _a = a; _lda = lda; _b = b; _ldb = ldb; _c = c; _ldc = ldc; _accumulate = accumulate;
+        }
+
+        public void Plan(int threads)
+        {
+            int mr = _kern.MR, nr = _kern.NR;
+            _nPanels = (_n + nr - 1) / nr;
+            _nkb = (_k + KcMax - 1) / KcMax;
+            _kc = (_k + _nkb - 1) / _nkb;
+            _packChunks = (_k + PackChunk - 1) / PackChunk;
+            _directB = !_transB && DirectB;
+            _firstPacked = _directB ? _n / nr : 0;
+            PackItems = (_nPanels - _firstPacked) * _packChunks;
+            _bp = ThreadBuffer(ref t_bpack, (long)(_nPanels - _firstPacked) * nr * _k);
+
+            int target = Math.Max(mr, McTarget / mr * mr);
+            int rowBlocks = (_m + target - 1) / target;
+            _mc = ((_m + rowBlocks - 1) / rowBlocks + mr - 1) / mr * mr;
+            rowBlocks = (_m + _mc - 1) / _mc;
+            _panelsPerBlock = _nPanels;
+            _colBlocks = 1;
+            if (threads > 1)
+            {
+                while (rowBlocks * _colBlocks < 4 * threads && _panelsPerBlock > 1)
+                {
+                    _panelsPerBlock = (_panelsPerBlock + 1) / 2;
+                    _colBlocks = (_nPanels + _panelsPerBlock - 1) / _panelsPerBlock;
+                }
+            }
+            TileItems = rowBlocks * _colBlocks;
+            _next0 = 0; _next1 = 0;
+        }
+
+        public void Clear() { _a = _b = _c = _bp = null; }
+
+        public void Run(int phase)
+        {
+            int i;
+            if (phase == 0)
+                while ((i = Interlocked.Increment(ref _next0) - 1) < PackItems) PackB(i);
+            else
+                while ((i = Interlocked.Increment(ref _next1) - 1) < TileItems) Tile(i);
+        }
+
+        private void PackB(int item)
+        {
+            int nr = _kern.NR;
+            int panel = _firstPacked + item / _packChunks, chunk = item % _packChunks;
+            int p0 = chunk * PackChunk, p1 = Math.Min(_k, p0 + PackChunk);
+            int j0 = panel * nr, w = Math.Min(nr, _n - j0);
+            float* dst = _bp + ((long)(panel - _firstPacked) * _k + p0) * nr;
+            if (!_transB)
+            {
+                for (int p = p0; p < p1; p++, dst += nr)
+                {
+                    float* src = _b + (long)p * _ldb + j0;
+                    int j = 0;
+                    if (Vector512.IsHardwareAccelerated)
+                        for (; j <= w - 16; j += 16) Vector512.Load(src + j).Store(dst + j);
+                    for (; j < w; j++) dst[j] = src[j];
+                    for (; j < nr; j++) dst[j] = 0;
+                }
+            }
+            else
+            {
+                for (int j = 0; j < nr; j++)
+                {
+                    float* d = dst + j;
+                    if (j < w)
+                    {
+                        float* src = _b + (long)(j0 + j) * _ldb;
+                        for (int p = p0; p < p1; p++, d += nr) *d = src[p];
+                    }
+                    else
+                    {
+                        for (int p = p0; p < p1; p++, d += nr) *d = 0;
+                    }
+                }
+            }
+        }
+
+        private void PackA(float* ap, int i0, int rows, int p0, int kc)
+        {
+            int mr = _kern.MR;
+            for (int r0 = 0; r0 < rows; r0 += mr, ap += mr * kc)
+            {
+                int h = Math.Min(mr, rows - r0);
+                if (_transA)
+                {
+                    float* src = _a + (long)p0 * _lda + i0 + r0;
+                    float* d = ap;
+                    for (int p = 0; p < kc; p++, src += _lda, d += mr)
+                    {
+                        int r = 0;
+                        for (; r < h; r++) d[r] = src[r];
+                        for (; r < mr; r++) d[r] = 0;
+                    }
+                }
+                else
+                {
+                    for (int r = 0; r < mr; r++)
+                    {
+                        float* d = ap + r;
+                        if (r < h)
+                        {
+                            float* src = _a + (long)(i0 + r0 + r) * _lda + p0;
+                            for (int p = 0; p < kc; p++, d += mr) *d = src[p];
+                        }
+                        else
+                        {
+                            for (int p = 0; p < kc; p++, d += mr) *d = 0;
+                        }
+                    }
+                }
+            }
+        }
+
+        private void Tile(int item)
+        {
+            int mr = _kern.MR, nr = _kern.NR;
+            var fn = _kern.Fn;
+            int rb = item / _colBlocks, cb = item % _colBlocks;
+            int i0 = rb * _mc, rows = Math.Min(_mc, _m - i0);
+            int pan0 = cb * _panelsPerBlock, pan1 = Math.Min(_nPanels, pan0 + _panelsPerBlock);
+            float* apack = ThreadBuffer(ref t_apack, (long)_mc * _kc);
+            float* edge = ThreadBuffer(ref t_edge, mr * nr);
+            for (int kb = 0; kb < _nkb; kb++)
+            {
+                int p0 = kb * _kc, kc = Math.Min(_kc, _k - p0);
+                PackA(apack, i0, rows, p0, kc);
+                int acc = kb > 0 || _accumulate ? 1 : 0;
+                for (int jp = pan0; jp < pan1; jp++)
+                {
+                    int j0 = jp * nr, w = Math.Min(nr, _n - j0);
+                    bool packed = jp >= _firstPacked;
+                    float* bp = packed ? _bp + ((long)(jp - _firstPacked) * _k + p0) * nr : _b + (long)p0 * _ldb + j0;
+                    nint ldbp = packed ? nr : _ldb;
+                    for (int r0 = 0; r0 < rows; r0 += mr)
+                    {
+                        int h = Math.Min(mr, rows - r0);
+                        float* ap = apack + (long)r0 * kc;
+                        float* cp = _c + (long)(i0 + r0) * _ldc + j0;
+                        if (h == mr && w == nr)
+                        {
+                            fn(ap, bp, ldbp, kc, cp, _ldc, acc);
+                        }
+                        else
+                        {
+                            fn(ap, bp, ldbp, kc, edge, nr, 0);
+                            for (int r = 0; r < h; r++)
+                            {
+                                float* d = cp + (long)r * _ldc;
+                                float* s = edge + r * nr;
+                                if (acc != 0) for (int j = 0; j < w; j++) d[j] += s[j];
+                                else for (int j = 0; j < w; j++) d[j] = s[j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Persistent helper threads (created on first use); one parallel multiply at a time, others run inline.</summary>
+    private static class Pool
+    {
+        private static readonly object Gate = new();
+        private static Thread[] _threads = [];
+        private static SemaphoreSlim[] _wake = [];
+        private static Job? _job;
+        private static int _phase, _pending;
+
+        public static bool TryRun(Job job, int helpers)
+        {
+            if (!Monitor.TryEnter(Gate)) return false;
+            try
+            {
+                if (_threads.Length < helpers) Grow(helpers);
+                if (job.PackItems > 0) Dispatch(job, 0, Math.Min(helpers, job.PackItems - 1));
+                Dispatch(job, 1, Math.Min(helpers, job.TileItems - 1));
+                _job = null;
+                return true;
+            }
+            finally { Monitor.Exit(Gate); }
+        }
+
+        private static void Dispatch(Job job, int phase, int helpers)
+        {
+            if (helpers <= 0) { job.Run(phase); return; }
+            _job = job;
+            _phase = phase;
+            Volatile.Write(ref _pending, helpers);
+            for (int i = 0; i < helpers; i++) _wake[i].Release();
+            job.Run(phase);
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        }
+
+        private static void Grow(int helpers)
+        {
+            var threads = new Thread[helpers];
+            var wake = new SemaphoreSlim[helpers];
+            Array.Copy(_threads, threads, _threads.Length);
+            Array.Copy(_wake, wake, _wake.Length);
+            for (int i = _threads.Length; i < helpers; i++)
+            {
+                wake[i] = new SemaphoreSlim(0);
+                threads[i] = new Thread(Worker) { IsBackground = true, Name = $"DeepFM GEMM {i + 1}" };
+            }
+            int old = _threads.Length;
+            _threads = threads;
+            _wake = wake;
+            for (int i = old; i < helpers; i++) threads[i].Start(i);
+        }
+
+        private static void Worker(object? state)
+        {
+            var wake = _wake[(int)state!];
+            while (true)
+            {
+                wake.Wait();
+                _job!.Run(_phase);
+                Interlocked.Decrement(ref _pending);
             }
         }
     }

@@ -25,8 +25,28 @@ public sealed class FeatureField
             for (int i = 0; i < keys.Length; i++)
                 if (!Ids.TryAdd(keys[i], i + 1)) throw new UserInputException($"feature map: field {name} lists value \"{keys[i]}\" twice.");
             Lookup = Ids.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (kind == FieldKind.Numeric)
+            {
+                // Integer buckets (all of Criteo's) resolve through a table: no formatting or string hashing per value.
+                IntBucketIds = new int[IntBucketMax - IntBucketMin];
+                Span<char> buf = stackalloc char[NumericBuckets.MaxKeyLength];
+                for (int b = IntBucketMin; b < IntBucketMax; b++)
+                {
+                    b.TryFormat(buf, out int n, default, CultureInfo.InvariantCulture);
+                    IntBucketIds[b - IntBucketMin] = offset + (Lookup.TryGetValue(buf[..n], out int id) ? id : 0);
+                }
+                MissingId = offset + (Ids.TryGetValue("", out int mid) ? mid : 0);
+            }
         }
     }
+
+    internal const int IntBucketMin = -64, IntBucketMax = 2048;
+
+    /// <summary>Global ids of integer bucket keys in [IntBucketMin, IntBucketMax) (bucketed numeric fields only).</summary>
+    internal int[]? IntBucketIds { get; }
+
+    /// <summary>Global id of the missing bucket (bucketed numeric fields only).</summary>
+    internal int MissingId { get; }
 
     /// <summary>Field name (I1, C3, a CSV column, f0, or a libsvm field-map name).</summary>
     public string Name { get; }
@@ -159,10 +179,17 @@ public sealed class FeatureMap
         switch (NumericEncoding)
         {
             case NumericEncoding.Bucket:
+                value = 1;
+                if (missing || double.IsNaN(x)) { globalId = ff.MissingId; return; }
+                double b = x > 2 && x < double.PositiveInfinity ? Math.Floor(Math.Log(x) * Math.Log(x)) : x;
+                if (b >= FeatureField.IntBucketMin && b < FeatureField.IntBucketMax && b == Math.Floor(b))
+                {
+                    globalId = ff.IntBucketIds![(int)b - FeatureField.IntBucketMin];
+                    return;
+                }
                 Span<char> buf = stackalloc char[NumericBuckets.MaxKeyLength];
                 int n = NumericBuckets.Format(missing, x, buf);
                 globalId = ff.Offset + (ff.Lookup.TryGetValue(buf[..n], out int id) ? id : 0);
-                value = 1;
                 break;
             case NumericEncoding.Value:
                 globalId = ff.Offset;

@@ -17,8 +17,8 @@ namespace DeepFM.Synthetic;
 /// and token fmix32(r ⊕ salt<sub>j</sub>). Integer field I<sub>i</sub> = ⌊exp(μ<sub>i</sub> + σ<sub>i</sub> z)⌋ with
 /// z partly driven by one categorical field's value, missing at 5–40%. The planted logit is</para>
 /// <para>logit = b₀ + Σ<sub>j</sub> e<sub>j</sub>(x<sub>j</sub>)
-/// + λ·0.40/√2 · Σ<sub>groups</sub> Σ<sub>a&lt;b in group</sub> ⟨u<sub>a</sub>(x<sub>a</sub>), u<sub>b</sub>(x<sub>b</sub>)⟩
-/// + λ·0.35/√2 · Σ<sub>triples</sub> Σ<sub>d</sub> u<sub>a,d</sub> u<sub>b,d</sub> u<sub>c,d</sub>
+/// + λ·0.26/√2 · Σ<sub>groups</sub> Σ<sub>a&lt;b in group</sub> ⟨u<sub>a</sub>(x<sub>a</sub>), u<sub>b</sub>(x<sub>b</sub>)⟩
+/// + λ·0.22/√2 · Σ<sub>triples</sub> Σ<sub>d</sub> u<sub>a,d</sub> u<sub>b,d</sub> u<sub>c,d</sub>
 /// + Σ<sub>i ∈ {5,7,11}</sub> β<sub>i</sub>(⌊log₂(1 + I<sub>i</sub>)⌋ − m<sub>i</sub>),</para>
 /// <para>where e and u are zero for values outside the field's head (its <see cref="SynthOptions.HeadSize"/> most
 /// frequent values) and for missing values; on the head, e ~ N(0, 1) and the 2-dimensional u ~ N(0, I) are centred

@@ -28,11 +28,11 @@ public sealed record SynthOptions
     /// for small vocabularies and fast set-up.</summary>
     public int MaxCardinality { get; init; } = 1_000_000;
 
-    /// <summary>Number of most frequent values of each field that carry effects (default 100); the rest have none.</summary>
-    public int HeadSize { get; init; } = 100;
+    /// <summary>Number of most frequent values of each field that carry effects (default 50); the rest have none.</summary>
+    public int HeadSize { get; init; } = 50;
 
-    /// <summary>Standard deviation σ₁ of the order-1 effects of head values (default 0.25).</summary>
-    public double MainEffectScale { get; init; } = 0.25;
+    /// <summary>Standard deviation σ₁ of the order-1 effects of head values (default 0.30).</summary>
+    public double MainEffectScale { get; init; } = 0.30;
 
     /// <summary>Multiplier λ of all order-2 and order-3 effects (default 1; 0 leaves an order-1-only model).</summary>
     public double InteractionStrength { get; init; } = 1.0;

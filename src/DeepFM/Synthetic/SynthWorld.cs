@@ -15,13 +15,13 @@ internal sealed class SynthWorld
     public const int CalibrationRows = 50_000;
 
     /// <summary>Sd of each order-2 pair term ⟨u_a, u_b⟩/√D within the head, before λ (each u is unit-variance per
-    /// coordinate). 9 pairs at 0.4 give an interaction variance comparable to the order-1 part, which is what makes an
+    /// coordinate). 9 pairs at 0.26 give an interaction variance comparable to the order-1 part, which is what makes an
     /// order-1 model lose several AUC points.</summary>
-    public const double PairScale = 0.40;
+    public const double PairScale = 0.26;
 
     /// <summary>Sd of each order-3 term Σ_d u_a,d·u_b,d·u_c,d/√D within the head, before λ. Kept smaller than the
     /// pairs because only the deep part of DeepFM can represent it.</summary>
-    public const double TripleScale = 0.35;
+    public const double TripleScale = 0.22;
 
     /// <summary>Order-2 groups (0-based C fields): every pair inside a group interacts through a shared latent space,
     /// so the planted order-2 part is exactly an FM with D = 2 per group. Moderate cardinalities (16–1000) so that

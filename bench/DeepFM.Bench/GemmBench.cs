@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using DeepFM.Engine;
+
+namespace DeepFM.Bench;
+
+/// <summary>
+/// <c>gemm [--threads 1|2] [--reps N] [--kernels] [--no-torch] [--only TEXT] [--kernel NAME] [--mc N] [--kc N] [--packed-b]</c>: GFLOP/s of <see cref="Gemm.Multiply"/> at the
+/// DeepFM shapes against the FMA peak measured in the same run (and torch.mm when python3 + torch are installed).
+/// </summary>
+public static class GemmBench
+{
+    private sealed record Shape(string Op, bool TransA, bool TransB, int M, int N, int K, string Use);
+
+    private static readonly Shape[] Shapes =
+    [
+        new("NN", false, false, 4096, 400, 390, "fwd X·W (in 390)"),
+        new("NN", false, false, 4096, 400, 400, "fwd X·W (in 400)"),
+        new("NT", false, true, 4096, 390, 400, "dX = dY·Wᵀ (in 390)"),
+        new("NT", false, true, 4096, 400, 400, "dX = dY·Wᵀ (in 400)"),
+        new("TN", true, false, 390, 400, 4096, "dW = Xᵀ·dY (in 390)"),
+        new("TN", true, false, 400, 400, 4096, "dW = Xᵀ·dY (in 400)"),
+        new("NN", false, false, 64, 400, 400, "score batch 64"),
+        new("NN", false, false, 4096, 1, 400, "final layer n=1"),
+    ];
+
+    public static int Run(string[] args)
+    {
+        int[] threads = [1, 2];
+        int reps = 9;
+        bool kernels = false, torch = true;
+        string only = "";
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--threads": threads = [int.Parse(args[++i], CultureInfo.InvariantCulture)]; break;
+                case "--reps": reps = Math.Max(7, int.Parse(args[++i], CultureInfo.InvariantCulture)); break;
+                case "--kernels": kernels = true; break;
+                case "--no-torch": torch = false; break;
+                case "--mc": Gemm.McTarget = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--kc": Gemm.KcMax = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--packed-b": Gemm.DirectB = false; break;
+                case "--only": only = args[++i]; break;
+                case "--kernel":
+                    string name = args[++i];
+                    Gemm.Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(name, StringComparison.Ordinal));
+                    break;
+                default: Console.Error.WriteLine($"gemm: unknown option {args[i]}"); return 2;
+            }
+        }
+        Console.WriteLine($"kernel: {Gemm.Kernel}; Vector512 accelerated: {Vector512.IsHardwareAccelerated}; cores: {Environment.ProcessorCount}");
+        if (kernels) return CompareKernels(reps);
+
+        var peak = threads.ToDictionary(t => t, t => Median(reps, () => FmaPeak(t)));
+        Dictionary<(string, int), double> torchResults = torch ? RunTorch(threads, reps) : [];
+        Console.WriteLine();
+        Console.WriteLine("| shape (m×k · k×n) | op | use | threads | GFLOP/s | % FMA peak | torch.mm GFLOP/s | vs torch |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var s in Shapes)
+        {
+            if (!Key(s).Contains(only, StringComparison.Ordinal)) continue;
+            foreach (int t in threads)
+            {
+                var (g, ofPeak) = Measure(s, t, reps);
+                string key = Key(s);
+                string tv = torchResults.TryGetValue((key, t), out double tg) ? $"{tg:F1}" : "–";
+                string ratio = torchResults.ContainsKey((key, t)) ? $"{g / tg:F2}×" : "–";
+                Console.WriteLine($"| {s.M}×{s.K} · {s.K}×{s.N} | {s.Op} | {s.Use} | {t} | {g:F1} | {100 * ofPeak:F0}% | {tv} | {ratio} |");
+            }
+        }
+        Console.WriteLine();
+        foreach (int t in threads)
+            Console.WriteLine($"FMA peak ({t} thread{(t > 1 ? "s" : "")}): {peak[t]:F1} GFLOP/s (median of {reps}); % FMA peak = median over repetitions of GEMM rate / peak measured just before it");
+        return 0;
+    }
+
+    private static int CompareKernels(int reps)
+    {
+        var saved = Gemm.Kernel;
+        double peak = Median(reps, () => FmaPeak(1));
+        Console.WriteLine($"FMA peak (1 thread): {peak:F1} GFLOP/s");
+        Console.WriteLine("| kernel | " + string.Join(" | ", Shapes.Take(6).Select(Key)) + " |");
+        Console.WriteLine("|---|" + string.Concat(Enumerable.Repeat("---|", 6)));
+        foreach (var kern in Gemm.AvailableKernels())
+        {
+            if (kern.NR < 16) continue;
+            Gemm.Kernel = kern;
+            foreach (bool direct in new[] { true, false })
+            {
+                Gemm.DirectB = direct;
+                var cells = Shapes.Take(6).Select(s => Measure(s, 1, reps)).Select(g => $"{g.Gflops:F1} ({100 * g.OfPeak:F0}%)");
+                Console.WriteLine($"| {kern}{(direct ? " direct B" : " packed B")} | " + string.Join(" | ", cells) + " |");
+            }
+        }
+        Gemm.DirectB = true;
+        Gemm.Kernel = saved;
+        return 0;
+    }
+
+    private static string Key(Shape s) => $"{s.Op} {s.M}x{s.N}x{s.K}";
+
+    /// <summary>Median GFLOP/s and median ratio to the FMA peak measured right before each repetition (same thread
+    /// count), so that load from other processes affects numerator and denominator alike.</summary>
+    private static (double Gflops, double OfPeak) Measure(Shape s, int threads, int reps)
+    {
+        var rng = new Random(1);
+        int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N;
+        var a = new float[s.M * s.K];
+        var b = new float[s.K * s.N];
+        var c = new float[s.M * s.N];
+        for (int i = 0; i < a.Length; i++) a[i] = (float)rng.NextDouble() - 0.5f;
+        for (int i = 0; i < b.Length; i++) b[i] = (float)rng.NextDouble() - 0.5f;
+        int saved = Parallelism.MaxDegree;
+        Parallelism.MaxDegree = threads;
+        try
+        {
+            double flops = 2.0 * s.M * s.N * s.K;
+            void Once() => Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, a, lda, b, ldb, c, s.N, false);
+            Once();
+            var sw = Stopwatch.StartNew();
+            int calls = 0;
+            while (sw.ElapsedMilliseconds < 20 || calls < 2) { Once(); calls++; }
+            int per = Math.Max(1, (int)(calls * 30.0 / Math.Max(1, sw.Elapsed.TotalMilliseconds)));
+            var rates = new double[reps];
+            var ratios = new double[reps];
+            for (int r = 0; r < reps; r++)
+            {
+                double peak = FmaPeak(threads);
+                var t = Stopwatch.GetTimestamp();
+                for (int i = 0; i < per; i++) Once();
+                double sec = Stopwatch.GetElapsedTime(t).TotalSeconds;
+                rates[r] = flops * per / sec / 1e9;
+                ratios[r] = rates[r] / peak;
+            }
+            Array.Sort(rates);
+            Array.Sort(ratios);
+            return (rates[reps / 2], ratios[reps / 2]);
+        }
+        finally { Parallelism.MaxDegree = saved; }
+    }
+
+    private static double Median(int reps, Func<double> f)
+    {
+        var v = new double[reps];
+        for (int i = 0; i < reps; i++) v[i] = f();
+        Array.Sort(v);
+        return v[reps / 2];
+    }
+
+    // ------------------------------------------------------------------ FMA peak
+
+    private static double FmaPeak(int threads)
+    {
+        const long iters = 1_000_000;
+        using var start = new Barrier(threads + 1);
+        var workers = new Thread[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            workers[t] = new Thread(() => { start.SignalAndWait(); FmaLoop(iters); });
+            workers[t].Start();
+        }
+        start.SignalAndWait();
+        var sw = Stopwatch.StartNew();
+        foreach (var w in workers) w.Join();
+        double sec = sw.Elapsed.TotalSeconds;
+        int lanes = Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 1;
+        return threads * iters * 12.0 * lanes * 2 / sec / 1e9;
+    }
+
+    private static readonly float[] s_sink = new float[64];
+
+    private static unsafe void FmaLoop(long iters)
+    {
+        fixed (float* sink = s_sink)
+        {
+            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported) FmaLoop512(iters, sink);
+            else if (Fma.IsSupported) FmaLoop256(iters, sink);
+            else
+            {
+                float a0 = 1, a1 = 1, a2 = 1, a3 = 1;
+                for (long i = 0; i < iters * 3; i++) { a0 = a0 * 0.999999f + 1e-7f; a1 = a1 * 0.999999f + 1e-7f; a2 = a2 * 0.999999f + 1e-7f; a3 = a3 * 0.999999f + 1e-7f; }
+                *sink = a0 + a1 + a2 + a3;
+            }
+        }
+    }
+
+    /// <summary>12 independent FMA chains per iteration, all in registers (no call anywhere in the method).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static unsafe void FmaLoop512(long iters, float* sink)
+    {
+        var x = Vector512.Create(0.999999f); var y = Vector512.Create(1e-7f);
+        Vector512<float> a0 = x, a1 = x, a2 = x, a3 = x, a4 = x, a5 = x, a6 = x, a7 = x, a8 = x, a9 = x, a10 = x, a11 = x;
+        for (long i = 0; i < iters; i++)
+        {
+            a0 = Avx512F.FusedMultiplyAdd(a0, x, y); a1 = Avx512F.FusedMultiplyAdd(a1, x, y);
+            a2 = Avx512F.FusedMultiplyAdd(a2, x, y); a3 = Avx512F.FusedMultiplyAdd(a3, x, y);
+            a4 = Avx512F.FusedMultiplyAdd(a4, x, y); a5 = Avx512F.FusedMultiplyAdd(a5, x, y);
+            a6 = Avx512F.FusedMultiplyAdd(a6, x, y); a7 = Avx512F.FusedMultiplyAdd(a7, x, y);
+            a8 = Avx512F.FusedMultiplyAdd(a8, x, y); a9 = Avx512F.FusedMultiplyAdd(a9, x, y);
+            a10 = Avx512F.FusedMultiplyAdd(a10, x, y); a11 = Avx512F.FusedMultiplyAdd(a11, x, y);
+        }
+        (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11))).Store(sink);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static unsafe void FmaLoop256(long iters, float* sink)
+    {
+        var x = Vector256.Create(0.999999f); var y = Vector256.Create(1e-7f);
+        Vector256<float> a0 = x, a1 = x, a2 = x, a3 = x, a4 = x, a5 = x, a6 = x, a7 = x, a8 = x, a9 = x, a10 = x, a11 = x;
+        for (long i = 0; i < iters; i++)
+        {
+            a0 = Fma.MultiplyAdd(a0, x, y); a1 = Fma.MultiplyAdd(a1, x, y);
+            a2 = Fma.MultiplyAdd(a2, x, y); a3 = Fma.MultiplyAdd(a3, x, y);
+            a4 = Fma.MultiplyAdd(a4, x, y); a5 = Fma.MultiplyAdd(a5, x, y);
+            a6 = Fma.MultiplyAdd(a6, x, y); a7 = Fma.MultiplyAdd(a7, x, y);
+            a8 = Fma.MultiplyAdd(a8, x, y); a9 = Fma.MultiplyAdd(a9, x, y);
+            a10 = Fma.MultiplyAdd(a10, x, y); a11 = Fma.MultiplyAdd(a11, x, y);
+        }
+        (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11))).Store(sink);
+    }
+
+    // ------------------------------------------------------------------ torch.mm
+
+    private static Dictionary<(string, int), double> RunTorch(int[] threads, int reps)
+    {
+        var result = new Dictionary<(string, int), double>();
+        string script = FindScript();
+        if (script.Length == 0 || !File.Exists("/usr/bin/python3")) return result;
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(script);
+        psi.ArgumentList.Add("--threads"); psi.ArgumentList.Add(string.Join(",", threads));
+        psi.ArgumentList.Add("--reps"); psi.ArgumentList.Add(reps.ToString(CultureInfo.InvariantCulture));
+        foreach (var s in Shapes) { psi.ArgumentList.Add(Key(s).Replace(' ', ':')); }
+        try
+        {
+            using var p = Process.Start(psi)!;
+            string output = p.StandardOutput.ReadToEnd();
+            string err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) { Console.WriteLine($"torch.mm skipped: {err.Trim().Split('\n').LastOrDefault()}"); return result; }
+            foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var f = line.Split('\t');   // key \t threads \t gflops
+                if (f.Length == 3)
+                    result[(f[0].Replace(':', ' '), int.Parse(f[1], CultureInfo.InvariantCulture))] = double.Parse(f[2], CultureInfo.InvariantCulture);
+                else Console.WriteLine(line);
+            }
+        }
+        catch (Exception e) { Console.WriteLine($"torch.mm skipped: {e.Message}"); }
+        return result;
+    }
+
+    private static string FindScript()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string p = Path.Combine(dir.FullName, "bench", "torch_mm.py");
+            if (File.Exists(p)) return p;
+        }
+        string cwd = Path.Combine(Directory.GetCurrentDirectory(), "bench", "torch_mm.py");
+        return File.Exists(cwd) ? cwd : "";
+    }
+}

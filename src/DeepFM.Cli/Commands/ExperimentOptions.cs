@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Globalization;
+using DeepFM.Data;
+using DeepFM.Engine;
+using DeepFM.Experiments;
+using DeepFM.Layers;
+using DeepFM.Models;
+using DeepFM.Pipeline;
+using DeepFM.Training;
+
+namespace DeepFM.Cli.Commands;
+
+/// <summary>Options and plumbing shared by <c>compare</c> and <c>study</c>: data, model, output and progress.</summary>
+internal sealed class ExperimentOptionSet
+{
+    public Option<string?> Data { get; } = new("--data", "--train") { Description = "Training data (raw file or a cache from 'deepfm prepare'); without --valid/--test, a seeded split of it. Without it, the embedded synthetic dataset." };
+    public Option<string?> Valid { get; } = new("--valid") { Description = "Separate validation file (otherwise --valid-fraction of --data)." };
+    public Option<string?> Test { get; } = new("--test") { Description = "Separate test file (otherwise --test-fraction of --data)." };
+    public Option<double?> ValidFraction { get; } = new("--valid-fraction") { Description = "Fraction of --data held out for validation (default 0.1)." };
+    public Option<double?> TestFraction { get; } = new("--test-fraction") { Description = "Fraction of --data held out for testing (default 0.1)." };
+    public Option<string?> Out { get; } = new("--out") { Description = "Folder for results.md, results.csv and the PNG charts." };
+    public Option<int> Threads { get; } = new("--threads") { Description = "Threads for the numeric kernels (default: all cores). Results do not depend on it.", DefaultValueFactory = _ => 0 };
+    public Option<bool> Quiet { get; } = new("--quiet") { Description = "No per-step progress (one line per model is still printed)." };
+    public DataOptionSet DataOptions { get; } = new();
+    public ModelOptionSet ModelOptions { get; } = new();
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Data, Valid, Test, ValidFraction, TestFraction, Out, Threads, Quiet }) command.Options.Add(o);
+        DataOptions.AddTo(command);
+        ModelOptions.AddTo(command, includeModel: false);
+    }
+
+    public DataSpec BindData(ParseResult r, CliIO io)
+    {
+        Parallelism.MaxDegree = r.GetValue(Threads);
+        string dataPath = r.GetValue(Data) ?? TrainCommand.EnsureDefaultDataset(io);
+        return new DataSpec
+        {
+            Train = dataPath,
+            Valid = r.GetValue(Valid),
+            Test = r.GetValue(Test),
+            Options = DataOptions.Bind(r, dataPath),
+            Split = new SplitOptions { ValidFraction = r.GetValue(ValidFraction) ?? 0.1, TestFraction = r.GetValue(TestFraction) ?? 0.1, Seed = r.GetValue(ModelOptions.Seed) },
+            CacheDir = r.GetValue(DataOptions.CacheDir),
+        };
+    }
+
+    /// <summary>The paper's per-model activation (tanh for IPNN, relu for the rest) applies unless --activation is given.</summary>
+    public bool ActivationGiven(ParseResult r) => r.GetResult(ModelOptions.Activation) is { Implicit: false };
+
+    public ModelConfig BindModel(ParseResult r, string model)
+    {
+        var config = ModelOptions.BindModel(r, model);
+        if (!ActivationGiven(r) && string.Equals(model, "ipnn", StringComparison.OrdinalIgnoreCase))
+            config = config with { Activation = ActivationKind.Tanh };
+        return config;
+    }
+
+    public TrainOptions BindTraining(ParseResult r, string model) => ModelOptions.BindTraining(r, model);
+
+    public static string DescribeData(DataSpec spec) =>
+        spec.Valid is null && spec.Test is null
+            ? string.Format(CultureInfo.InvariantCulture, "{0} ({1}), seeded split {2:0.###} valid / {3:0.###} test", Path.GetFileName(spec.Train), spec.Options.Format, spec.Split.ValidFraction, spec.Split.TestFraction)
+            : $"train {Path.GetFileName(spec.Train)}, valid {(spec.Valid is null ? $"{spec.Split.ValidFraction:0.###} of train" : Path.GetFileName(spec.Valid))}, test {(spec.Test is null ? $"{spec.Split.TestFraction:0.###} of train" : Path.GetFileName(spec.Test))} ({spec.Options.Format})";
+
+    /// <summary>The command line as typed (re-quoted where needed).</summary>
+    public static string CommandLine(ParseResult r) =>
+        "deepfm " + string.Join(" ", r.Tokens.Select(t => Quote(t.Value)));
+
+    private static string Quote(string s) =>
+        s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || "-_.,/=:+@%".Contains(c)) ? s : "'" + s.Replace("'", "'\\''") + "'";
+
+    /// <summary>Loads the data once, runs the plan with progress on stderr, writes the files (after every finished run too) and prints the table.</summary>
+    public int Execute(ParseResult r, CliIO io, DataSpec spec, IReadOnlyList<ExperimentRun> runs, ExperimentInfo info, string outDir)
+    {
+        using var cancel = TrainCommand.CancelOnCtrlC(io);
+        io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");
+        var observer = new CliExperimentObserver(io, outDir, info, r.GetValue(Quiet), runs);
+        var result = Experiment.Run(spec, runs, observer, cancel.Token);
+        var files = ResultWriter.WriteAll(outDir, result, info);
+        io.Out.Write(ResultWriter.MarkdownTable(result, info));
+        if (result.Cancelled)
+            io.Out.WriteLine($"cancelled: {result.Rows.Count} of {runs.Count} runs finished");
+        foreach (var f in files) io.Out.WriteLine($"wrote      {f}");
+        return result.Cancelled ? 130 : 0;
+    }
+}
+
+/// <summary>Progress of an experiment on stderr; keeps results.md/csv current after each finished run.</summary>
+internal sealed class CliExperimentObserver(CliIO io, string outDir, ExperimentInfo info, bool quiet, IReadOnlyList<ExperimentRun> runs) : IExperimentObserver
+{
+    private readonly List<ExperimentRow> _rows = [];
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private DataSummary? _data;
+
+    public void OnDataLoaded(DataSplits s)
+    {
+        _data = DataSummary.Of(s);
+        io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "Data: {0:N0} train, {1:N0} valid, {2:N0} test rows; {3} fields, {4:N0} features{5}",
+            s.Train.Count, s.Valid?.Count ?? 0, s.Test?.Count ?? 0, s.FeatureMap.FieldCount, s.FeatureMap.FeatureCount,
+            s.PrepareTime > TimeSpan.Zero ? $" (prepared in {s.PrepareTime.TotalSeconds:F1} s)" : " (cached)"));
+        if (s.Valid is null) io.Err.WriteLine("No validation rows: every model runs all epochs without early stopping.");
+        if (s.Test is null) io.Err.WriteLine("No test rows: the test columns stay empty.");
+    }
+
+    public ITrainingObserver? OnRunStarting(int index, int count, ExperimentRun run)
+    {
+        string what = Label(run);
+        string network = PaperModels.IsDeep(run.Model)
+            ? string.Format(CultureInfo.InvariantCulture, "hidden {0}, {1}, drop rate {2:0.###}, ", run.Config.Hidden.Length == 0 ? "none" : string.Join("-", run.Config.Hidden),
+                run.Config.Activation.ToString().ToLowerInvariant(), run.Config.Dropout)
+            : "";
+        io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "[{0}/{1}] {2}: {3}{4} lr {5:G3}",
+            index + 1, count, what, network, run.Training.Optimizer, run.Training.LearningRate));
+        return new ConsoleProgress(io, what, quiet);
+    }
+
+    public void OnRunFinished(int index, int count, ExperimentRow row)
+    {
+        _rows.Add(row);
+        io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "[{0}/{1}] {2}: test AUC {3:F5}  logloss {4:F5}  ({5} epochs, best {6}, {7:F1} s)",
+            index + 1, count, Label(runs[index]), row.TestAuc, row.TestLogloss, row.Epochs, row.BestEpoch, row.TrainSeconds));
+        if (_data is null) return;
+        try
+        {
+            var partial = new ExperimentResult(_rows, [.. runs.Skip(index + 1)], cancelled: false, _data, _clock.Elapsed);
+            Directory.CreateDirectory(outDir);
+            File.WriteAllText(Path.Combine(outDir, "results.md"), ResultWriter.Markdown(partial, info));
+            File.WriteAllText(Path.Combine(outDir, "results.csv"), ResultWriter.Csv(partial, info));
+        }
+        catch (IOException e)
+        {
+            io.Err.WriteLine($"warning: could not update the result files: {e.Message}");
+        }
+    }
+
+    private static string Label(ExperimentRun run) => run.Setting.Length > 0 ? $"{run.Model} [{run.Setting}]" : run.Model;
+}

@@ -1,0 +1,180 @@
+using System.Text;
+using DeepFM.Data;
+
+namespace DeepFM.Tests.Data;
+
+public class CacheTests
+{
+    private static readonly DataOptions Csv = new()
+    {
+        Format = DataFormat.Csv, CsvSchema = CsvSchema.Parse("label=y;cat=a,b;num=x"), MinCount = 1,
+    };
+
+    private static string WriteRows(TempDir dir, string name, int rows, int seed = 1)
+    {
+        var rnd = new Random(seed);
+        var sb = new StringBuilder("y,a,b,x\n");
+        for (int i = 0; i < rows; i++)
+            sb.Append(rnd.Next(2)).Append(",a").Append(rnd.Next(20)).Append(",b").Append(rnd.Next(5)).Append(',')
+              .Append(rnd.Next(3) == 0 ? "" : rnd.Next(-2, 500).ToString()).Append('\n');
+        return dir.Write(name, sb.ToString());
+    }
+
+    [Fact]
+    public void PrepareOpenMatchesStreamingEncode()
+    {
+        using var dir = new TempDir();
+        string data = WriteRows(dir, "d.csv", 1000);
+        string cache = dir.File("d.cache");
+        var split = new SplitOptions { ValidFraction = 0.2, TestFraction = 0.1, Seed = 3 };
+        using (var p = DataPipeline.Prepare(data, cache, Csv, split)) Assert.Equal(1000, p.Count);
+        using var q = DataPipeline.Open(cache);
+        Assert.Equal(1000, q.Count);
+        Assert.Equal(3, q.FieldCount);
+        var all = DataTestUtil.ReadAll(q.All);
+        var streamed = DataTestUtil.StreamAll(data, q.FeatureMap, 64);
+        Assert.Equal(streamed.Ids, all.Ids);
+        Assert.Equal(streamed.Values, all.Values);
+        Assert.Equal(streamed.Labels, all.Labels);
+        Assert.Equal(1000, q.Train.Count + q.Valid.Count + q.Test.Count);
+        // Split views: row k of Valid is the k-th row tagged Valid, in file order.
+        var validRows = Enumerable.Range(0, 1000).Where(i => split.Assign(i) == SplitTag.Valid).ToArray();
+        Assert.Equal(validRows.Length, q.Valid.Count);
+        var b = new Batch(4, 3);
+        q.Valid.Gather([0, 2], b);
+        Assert.Equal(all.Ids.AsSpan(validRows[0] * 3, 3).ToArray(), b.Ids[..3].ToArray());
+        Assert.Equal(all.Ids.AsSpan(validRows[2] * 3, 3).ToArray(), b.Ids[3..].ToArray());
+        Assert.Equal(SplitTag.Valid, q.TagOf(validRows[1]));
+        // No stray temp files next to the cache.
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp-*"));
+    }
+
+    [Fact]
+    public void FlippedByteOrTruncationIsAChecksumError()
+    {
+        using var dir = new TempDir();
+        string data = WriteRows(dir, "d.csv", 300);
+        string cache = dir.File("cache.bin");
+        DataPipeline.Prepare(data, cache, Csv, SplitOptions.None).Dispose();
+        byte[] good = File.ReadAllBytes(cache);
+
+        var flipped = (byte[])good.Clone();
+        flipped[^5] ^= 0x40; // inside the values section
+        File.WriteAllBytes(cache, flipped);
+        var ex = Assert.ThrowsAny<UserInputException>(() => DataPipeline.Open(cache));
+        Assert.StartsWith("cache.bin: checksum mismatch", ex.Message);
+
+        File.WriteAllBytes(cache, good[..(good.Length - 100)]);
+        ex = Assert.ThrowsAny<UserInputException>(() => DataPipeline.Open(cache));
+        Assert.StartsWith("cache.bin: checksum mismatch", ex.Message);
+        Assert.Contains("truncated", ex.Message);
+
+        File.WriteAllBytes(cache, good[..50]);
+        ex = Assert.ThrowsAny<UserInputException>(() => DataPipeline.Open(cache));
+        Assert.StartsWith("cache.bin: checksum mismatch", ex.Message);
+
+        var magic = (byte[])good.Clone();
+        magic[0] = (byte)'X';
+        File.WriteAllBytes(cache, magic);
+        ex = Assert.ThrowsAny<UserInputException>(() => DataPipeline.Open(cache));
+        Assert.Contains("magic", ex.Message);
+
+        // With the source at hand, OpenOrPrepare rebuilds instead of failing.
+        File.WriteAllBytes(cache, flipped);
+        using var p = DataPipeline.OpenOrPrepare(data, cache, Csv, SplitOptions.None);
+        Assert.Equal(300, p.Count);
+    }
+
+    [Fact]
+    public void StaleCacheIsRebuilt()
+    {
+        using var dir = new TempDir();
+        string data = WriteRows(dir, "d.csv", 200);
+        string cache = dir.File("d.cache");
+        DataPipeline.Prepare(data, cache, Csv, SplitOptions.None).Dispose();
+        Assert.True(DataPipeline.IsCurrent(cache, data, Csv, SplitOptions.None));
+        var written = File.GetLastWriteTimeUtc(cache);
+        using (var p = DataPipeline.OpenOrPrepare(data, cache, Csv, SplitOptions.None)) Assert.Equal(200, p.Count);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(cache)); // reused, not rewritten
+
+        Assert.False(DataPipeline.IsCurrent(cache, data, Csv with { MinCount = 2 }, SplitOptions.None));
+        Assert.False(DataPipeline.IsCurrent(cache, data, Csv, new SplitOptions { ValidFraction = 0.1 }));
+
+        File.SetLastWriteTimeUtc(data, File.GetLastWriteTimeUtc(data).AddMinutes(1)); // touch
+        Assert.False(DataPipeline.IsCurrent(cache, data, Csv, SplitOptions.None));
+
+        File.AppendAllText(data, "1,a1,b1,7\n");
+        using (var p = DataPipeline.OpenOrPrepare(data, cache, Csv, SplitOptions.None)) Assert.Equal(201, p.Count);
+        Assert.True(DataPipeline.IsCurrent(cache, data, Csv, SplitOptions.None));
+    }
+
+    [Fact]
+    public void EncodeWithExistingMapTagsAllRowsTest()
+    {
+        using var dir = new TempDir();
+        string train = WriteRows(dir, "train.csv", 300, 1);
+        string test = WriteRows(dir, "test.csv", 120, 2);
+        using var p = DataPipeline.Prepare(train, dir.File("train.cache"), Csv, SplitOptions.None);
+        using var t = DataPipeline.EncodeWith(test, p.FeatureMap, null);
+        Assert.Equal(120, t.Count);
+        Assert.Equal(120, t.Test.Count);
+        Assert.Equal(0, t.Train.Count);
+        Assert.Equal(p.FeatureMap.Hash, t.FeatureMap.Hash);
+        var streamed = DataTestUtil.StreamAll(test, p.FeatureMap, 50);
+        Assert.Equal(streamed.Ids, DataTestUtil.ReadAll(t.Test).Ids);
+        using var t2 = DataPipeline.EncodeWith(test, p.FeatureMap, dir.File("test.cache"));
+        Assert.Equal(streamed.Labels, DataTestUtil.ReadAll(t2.All).Labels);
+    }
+
+    [Fact]
+    public void StreamBatchesKeepsOrderAndReusesOneBatch()
+    {
+        using var dir = new TempDir();
+        string data = dir.Write("s.csv", "y,a,b,x\n1,a1,b1,1\n0,a2,b1,2\n1,a1,b2,\n");
+        using var p = DataPipeline.Prepare(data, dir.File("s.cache"), Csv, SplitOptions.None);
+        var batches = new List<(int Size, float[] Labels)>();
+        Batch? first = null;
+        foreach (var b in DataPipeline.StreamBatches(data, p.FeatureMap, 2))
+        {
+            first ??= b;
+            Assert.Same(first, b);
+            batches.Add((b.Size, b.Labels.ToArray()));
+        }
+        Assert.Equal(2, batches.Count);
+        Assert.Equal(2, batches[0].Size);
+        Assert.Equal(new float[] { 1, 0 }, batches[0].Labels);
+        Assert.Equal(new float[] { 1 }, batches[1].Labels);
+    }
+}
+
+public class UnlabeledInputTests
+{
+    [Fact]
+    public void CriteoCsvAndLibsvmWithoutLabelsStreamWithLabelZero()
+    {
+        using var dir = new TempDir();
+        string train = dir.Write("train.tsv", "1\t5\t\t\t\t\t\t\t\t\t\t\t\t\tabc\n0\t1\n");
+        string test = dir.Write("test.tsv", "5\t\t\t\t\t\t\t\t\t\t\t\t\tabc\n"); // 39 columns: no label
+        using var p = DataPipeline.Prepare(train, dir.File("t.cache"), new DataOptions(), SplitOptions.None);
+        var b = DataPipeline.StreamBatches(test, p.FeatureMap, 4, hasLabels: false).Single();
+        Assert.Equal(1, b.Size);
+        Assert.Equal(0f, b.Labels[0]);
+        Assert.Equal("2", p.FeatureMap.Fields[0].KeyOf(b.Ids[0]));   // I1 = 5 → ⌊ln(5)²⌋ = 2
+        Assert.Equal("abc", p.FeatureMap.Fields[13].KeyOf(b.Ids[13]));
+        var ex = Assert.Throws<DataFormatException>(() => DataPipeline.StreamBatches(test, p.FeatureMap, 4).ToList());
+        Assert.Contains("test.tsv:1: field label", ex.Message);
+
+        string csvTrain = dir.Write("a.csv", "y,c\n1,x\n0,z\n");
+        string csvTest = dir.Write("b.csv", "c\nz\n");
+        using var q = DataPipeline.Prepare(csvTrain, dir.File("a.cache"),
+            new DataOptions { Format = DataFormat.Csv, CsvSchema = CsvSchema.Parse("label=y;cat=c") }, SplitOptions.None);
+        var cb = DataPipeline.StreamBatches(csvTest, q.FeatureMap, 4, hasLabels: false).Single();
+        Assert.Equal("z", q.FeatureMap.Fields[0].KeyOf(cb.Ids[0]));
+
+        string svmTrain = dir.Write("a.libsvm", "1 3:1\n0 4:1\n");
+        string svmTest = dir.Write("b.libsvm", "4:1\n");
+        using var r = DataPipeline.Prepare(svmTrain, dir.File("s.cache"), new DataOptions { Format = DataFormat.Libsvm }, SplitOptions.None);
+        var sb = DataPipeline.StreamBatches(svmTest, r.FeatureMap, 4, hasLabels: false).Single();
+        Assert.Equal("4", r.FeatureMap.Fields[0].KeyOf(sb.Ids[0]));
+    }
+}

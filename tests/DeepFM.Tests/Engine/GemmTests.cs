@@ -1,0 +1,196 @@
+using DeepFM.Engine;
+
+namespace DeepFM.Tests.Engine;
+
+public class GemmTests
+{
+    private static float[] Random(Random rng, int len)
+    {
+        var x = new float[len];
+        for (int i = 0; i < len; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    private sealed class Case
+    {
+        public readonly bool TA, TB;
+        public readonly int M, N, K, Lda, Ldb, Ldc;
+        public readonly float[] A, B, C0;
+
+        public Case(Random rng, bool ta, bool tb, int m, int n, int k, int pad)
+        {
+            TA = ta; TB = tb; M = m; N = n; K = k;
+            int aRows = ta ? k : m, aCols = ta ? m : k, bRows = tb ? n : k, bCols = tb ? k : n;
+            Lda = aCols + pad; Ldb = bCols + pad; Ldc = n + pad;
+            A = Random(rng, Math.Max(0, (aRows - 1) * Lda + aCols));
+            B = Random(rng, Math.Max(0, (bRows - 1) * Ldb + bCols));
+            C0 = Random(rng, Math.Max(0, (m - 1) * Ldc + n) + pad);
+        }
+
+        public float[] Run(bool accumulate, bool reference = false)
+        {
+            var c = (float[])C0.Clone();
+            if (reference) Gemm.MultiplyReference(TA, TB, M, N, K, A, Lda, B, Ldb, c, Ldc, accumulate);
+            else Gemm.Multiply(TA, TB, M, N, K, A, Lda, B, Ldb, c, Ldc, accumulate);
+            return c;
+        }
+
+        /// <summary>Σ_p |a_ip|·|b_pj|: the scale of the rounding error of element (i, j).</summary>
+        public double AbsSum(int i, int j)
+        {
+            double s = 0;
+            for (int p = 0; p < K; p++)
+                s += Math.Abs(TA ? A[p * Lda + i] : A[i * Lda + p]) * Math.Abs(TB ? B[j * Ldb + p] : B[p * Ldb + j]);
+            return s;
+        }
+
+        public void Check(bool accumulate)
+        {
+            var expected = Run(accumulate, reference: true);
+            var actual = Run(accumulate);
+            for (int idx = 0; idx < actual.Length; idx++)
+            {
+                int i = idx / Ldc, j = idx % Ldc;
+                if (i >= M || j >= N)
+                {
+                    Assert.True(C0[idx] == actual[idx], $"wrote outside C at {idx} ({this})");
+                    continue;
+                }
+                double tol = 1e-4 * (1 + AbsSum(i, j) + (accumulate ? Math.Abs(C0[idx]) : 0));
+                Assert.True(Math.Abs(expected[idx] - actual[idx]) <= tol,
+                    $"({i},{j}) expected {expected[idx]} got {actual[idx]} ({this}, accumulate={accumulate})");
+            }
+        }
+
+        public override string ToString() => $"{(TA ? 'T' : 'N')}{(TB ? 'T' : 'N')} m={M} n={N} k={K} lda={Lda} ldb={Ldb} ldc={Ldc}";
+    }
+
+    public static TheoryData<bool, bool> Transposes => new() { { false, false }, { false, true }, { true, false }, { true, true } };
+
+    [Theory]
+    [MemberData(nameof(Transposes))]
+    public void MatchesReferenceOnOddShapes(bool ta, bool tb)
+    {
+        int[] sizes = [1, 2, 3, 7, 15, 16, 17, 33, 80, 81];
+        var rng = new Random(ta ? (tb ? 4 : 3) : (tb ? 2 : 1));
+        foreach (int m in sizes)
+        foreach (int n in sizes)
+        {
+            int k = sizes[rng.Next(sizes.Length)];
+            int pad = rng.Next(3) == 0 ? 0 : rng.Next(1, 5);
+            var c = new Case(rng, ta, tb, m, n, k, pad);
+            c.Check(accumulate: rng.Next(2) == 0);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Transposes))]
+    public void MatchesReferenceOnLayerShapes(bool ta, bool tb)
+    {
+        var rng = new Random(7);
+        (int m, int n, int k)[] shapes = [(390, 17, 400), (33, 400, 390), (81, 390, 33), (7, 81, 820), (400, 3, 81), (2, 390, 400)];
+        foreach (var (m, n, k) in shapes)
+        {
+            var c = new Case(rng, ta, tb, m, n, k, pad: 3);
+            c.Check(accumulate: false);
+            c.Check(accumulate: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void KZeroClearsOrKeepsC(bool accumulate, bool transA)
+    {
+        var c = new float[] { 1, 2, 3, 4, 5, 6 };
+        Gemm.Multiply(transA, false, 2, 3, 0, [], 2, [], 3, c, 3, accumulate);
+        Assert.Equal(accumulate ? new float[] { 1, 2, 3, 4, 5, 6 } : new float[6], c);
+    }
+
+    [Fact]
+    public void OneByOneByOne()
+    {
+        var c = new float[] { 10 };
+        Gemm.Multiply(false, false, 1, 1, 1, [3], 1, [4], 1, c, 1, false);
+        Assert.Equal(12f, c[0]);
+        Gemm.Multiply(true, true, 1, 1, 1, [3], 1, [4], 1, c, 1, true);
+        Assert.Equal(24f, c[0]);
+    }
+
+    [Fact]
+    public void ResultsAreBitwiseIdenticalForOneAndTwoThreads()
+    {
+        var rng = new Random(11);
+        int saved = Parallelism.MaxDegree;
+        try
+        {
+            foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
+            {
+                foreach (var (m, n, k) in new[] { (300, 170, 400), (97, 390, 900), (1, 400, 390), (64, 400, 400) })
+                {
+                    var c = new Case(rng, ta, tb, m, n, k, pad: 1);
+                    Parallelism.MaxDegree = 1;
+                    var one = c.Run(accumulate: true);
+                    Parallelism.MaxDegree = 2;
+                    var two = c.Run(accumulate: true);
+                    Assert.True(one.AsSpan().SequenceEqual(two), $"thread count changed the result ({c})");
+                }
+            }
+        }
+        finally { Parallelism.MaxDegree = saved; }
+    }
+
+    [Fact]
+    public void SteadyStateAllocatesNothing()
+    {
+        var rng = new Random(5);
+        int saved = Parallelism.MaxDegree;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Parallelism.MaxDegree = threads;
+                foreach (var (ta, tb, m, n, k) in new[] { (false, false, 256, 200, 300), (true, false, 100, 90, 900), (false, true, 33, 1, 70), (true, false, 50, 1, 40) })
+                {
+                    var c = new Case(rng, ta, tb, m, n, k, pad: 0);
+                    var outC = (float[])c.C0.Clone();
+                    for (int i = 0; i < 3; i++) Gemm.Multiply(ta, tb, m, n, k, c.A, c.Lda, c.B, c.Ldb, outC, c.Ldc, false);
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < 5; i++) Gemm.Multiply(ta, tb, m, n, k, c.A, c.Lda, c.B, c.Ldb, outC, c.Ldc, i > 0);
+                    long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                    Assert.True(allocated == 0, $"{allocated} bytes allocated ({c}, threads={threads})");
+                }
+            }
+        }
+        finally { Parallelism.MaxDegree = saved; }
+    }
+
+    [Fact]
+    public void EveryKernelMatchesReference()
+    {
+        var saved = Gemm.Kernel;
+        try
+        {
+            var rng = new Random(3);
+            foreach (var kernel in Gemm.AvailableKernels())
+            {
+                Gemm.Kernel = kernel;
+                foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
+                {
+                    new Case(rng, ta, tb, 37, 85, 19, pad: 2).Check(accumulate: true);
+                    new Case(rng, ta, tb, 15, 33, 401, pad: 0).Check(accumulate: false);
+                }
+            }
+        }
+        finally { Gemm.Kernel = saved; }
+    }
+
+    [Fact]
+    public void RejectsShortBuffers()
+    {
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 2, 2, new float[3], 2, new float[4], 2, new float[4], 2, false));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, false, 2, 2, 2, new float[4], 2, new float[4], 2, new float[3], 2, false));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, true, 2, 2, 2, new float[4], 1, new float[4], 2, new float[4], 2, false));
+    }
+}
