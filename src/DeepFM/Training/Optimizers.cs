@@ -18,6 +18,10 @@ public abstract class Optimizer
     /// <summary>Current learning rate (the trainer lowers it on plateaus).</summary>
     public float LearningRate { get; set; }
 
+    /// <summary>Rows in the current mini-batch (set by the trainer before each step). Gradients are means over the
+    /// batch; per-example algorithms such as FTRL use it to recover the summed gradient.</summary>
+    public int BatchRows { get; set; } = 1;
+
     /// <summary>Number of steps taken.</summary>
     public long Steps { get; private set; }
 
@@ -148,11 +152,17 @@ public sealed class Adagrad(float learningRate, float epsilon = 1e-10f) : Optimi
 
 /// <summary>
 /// FTRL-Proximal (McMahan et al. 2013, Algorithm 1), per coordinate, with α = learning rate, β = 1 and L1 = λ1; L2
-/// enters as a gradient term, as for the other optimizers (not as the paper's λ2 in the denominator). It keeps <c>z</c> and <c>n</c> and sets
+/// enters as a gradient term, as for the other optimizers (not as the paper's λ2 in the denominator). FTRL is an
+/// online, per-example method: it is applied to the batch's summed gradient (mean × <see cref="Optimizer.BatchRows"/>),
+/// so rare features are not starved by the 1/B of a mean. Its per-coordinate schedule α/(β+√n) is built in, so it
+/// keeps the α it was created with and ignores plateau decay of <see cref="Optimizer.LearningRate"/> (changing α
+/// would rescale every weight at once). It keeps <c>z</c> and <c>n</c> and sets
 /// <c>w = 0</c> if <c>|z| ≤ λ1</c>, else <c>w = −(z − sign(z)λ1) / ((β + √n)/α)</c>. The paper trains LR with it.
 /// </summary>
 public sealed class Ftrl(float learningRate, float l1 = 0f, float beta = 1f) : Optimizer(learningRate)
 {
+    private readonly float _alpha = learningRate;
+
     /// <inheritdoc />
     protected override int StateArrays => 2;
 
@@ -161,10 +171,11 @@ public sealed class Ftrl(float learningRate, float l1 = 0f, float beta = 1f) : O
     {
         var z = state[0].AsSpan(offset, length);
         var n = state[1].AsSpan(offset, length);
-        float alpha = LearningRate;
+        float alpha = _alpha;
+        float scale = BatchRows;
         for (int i = 0; i < length; i++)
         {
-            float gi = g[i];
+            float gi = g[i] * scale;
             float nNew = n[i] + gi * gi;
             float sigma = (MathF.Sqrt(nNew) - MathF.Sqrt(n[i])) / alpha;
             z[i] += gi - sigma * w[i];

@@ -74,6 +74,7 @@ public sealed class Trainer
                 model.Backward(gradLogits);
                 _reducer.Reduce(parameters);
                 if (_options.ClipNorm > 0) ClipGradients(parameters, _options.ClipNorm);
+                optimizer.BatchRows = count;
                 optimizer.Step(parameters);
                 step++;
                 rowsSeen += count;
