@@ -8,7 +8,7 @@ using DeepFM.Engine;
 namespace DeepFM.Bench;
 
 /// <summary>
-/// <c>gemm [--threads 1|2] [--reps N] [--kernels] [--no-torch] [--only TEXT] [--kernel NAME] [--mc N] [--kc N] [--packed-b]</c>: GFLOP/s of <see cref="Gemm.Multiply"/> at the
+/// <c>gemm [--threads 1|2] [--reps N] [--kernels] [--no-torch] [--only TEXT] [--kernel NAME] [--mc N] [--kc N] [--packed-b] [--cpu-time]</c>: GFLOP/s of <see cref="Gemm.Multiply"/> at the
 /// DeepFM shapes against the FMA peak measured in the same run (and torch.mm when python3 + torch are installed).
 /// </summary>
 public static class GemmBench
@@ -44,6 +44,8 @@ public static class GemmBench
                 case "--mc": Gemm.McTarget = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--kc": Gemm.KcMax = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--packed-b": Gemm.DirectB = false; break;
+                case "--cpu-time": s_cpuTime = true; break;
+                case "--ab": return AbTest(args[++i], args[++i], only, reps);
                 case "--only": only = args[++i]; break;
                 case "--kernel":
                     string name = args[++i];
@@ -101,6 +103,47 @@ public static class GemmBench
         return 0;
     }
 
+    /// <summary>Alternates two settings (e.g. "mc=128" vs "mc=400,kc=256,direct=0,kernel=4x80") repetition by
+    /// repetition, single thread, and reports the median of the paired speed ratios B/A per shape.</summary>
+    private static int AbTest(string cfgA, string cfgB, string only, int reps)
+    {
+        var baseKernel = Gemm.Kernel; int baseMc = Gemm.McTarget, baseKc = Gemm.KcMax; bool baseDirect = Gemm.DirectB;
+        void Apply(string cfg)
+        {
+            Gemm.Kernel = baseKernel; Gemm.McTarget = baseMc; Gemm.KcMax = baseKc; Gemm.DirectB = baseDirect;
+            foreach (var kv in cfg.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var f = kv.Split('=');
+                switch (f[0])
+                {
+                    case "mc": Gemm.McTarget = int.Parse(f[1], CultureInfo.InvariantCulture); break;
+                    case "kc": Gemm.KcMax = int.Parse(f[1], CultureInfo.InvariantCulture); break;
+                    case "direct": Gemm.DirectB = f[1] == "1"; break;
+                    case "kernel": Gemm.Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(f[1], StringComparison.Ordinal)); break;
+                    case "base": break;
+                    default: throw new ArgumentException($"unknown setting {f[0]}");
+                }
+            }
+        }
+        Console.WriteLine($"| shape | A: {cfgA} GFLOP/s | B: {cfgB} GFLOP/s | median B/A |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var s in Shapes)
+        {
+            if (!Key(s).Contains(only, StringComparison.Ordinal)) continue;
+            var ra = new double[reps]; var rb = new double[reps]; var ratio = new double[reps];
+            for (int r = 0; r < reps; r++)
+            {
+                Apply(cfgA); ra[r] = Measure(s, 1, 1).Gflops;
+                Apply(cfgB); rb[r] = Measure(s, 1, 1).Gflops;
+                ratio[r] = rb[r] / ra[r];
+            }
+            Array.Sort(ra); Array.Sort(rb); Array.Sort(ratio);
+            Console.WriteLine($"| {Key(s)} | {ra[reps / 2]:F1} | {rb[reps / 2]:F1} | {ratio[reps / 2]:F3} |");
+        }
+        Apply("");
+        return 0;
+    }
+
     private static string Key(Shape s) => $"{s.Op} {s.M}x{s.N}x{s.K}";
 
     /// <summary>Median GFLOP/s and median ratio to the FMA peak measured right before each repetition (same thread
@@ -130,9 +173,9 @@ public static class GemmBench
             for (int r = 0; r < reps; r++)
             {
                 double peak = FmaPeak(threads);
-                var t = Stopwatch.GetTimestamp();
+                var t = Now();
                 for (int i = 0; i < per; i++) Once();
-                double sec = Stopwatch.GetElapsedTime(t).TotalSeconds;
+                double sec = Seconds(t);
                 rates[r] = flops * per / sec / 1e9;
                 ratios[r] = rates[r] / peak;
             }
@@ -142,6 +185,25 @@ public static class GemmBench
         }
         finally { Parallelism.MaxDegree = saved; }
     }
+
+    /// <summary>Time single-thread runs by the thread's CPU clock (ignores time the core spent on other processes;
+    /// a tuning aid on a shared machine, off by default).</summary>
+    private static bool s_cpuTime;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec ts);
+
+    private struct TimeSpec { public long Sec, Nsec; }
+
+    private static long Now()
+    {
+        if (!s_cpuTime) return Stopwatch.GetTimestamp();
+        ClockGetTime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var ts);
+        return ts.Sec * 1_000_000_000 + ts.Nsec;
+    }
+
+    private static double Seconds(long start) =>
+        s_cpuTime ? (Now() - start) / 1e9 : Stopwatch.GetElapsedTime(start).TotalSeconds;
 
     private static double Median(int reps, Func<double> f)
     {
@@ -155,6 +217,12 @@ public static class GemmBench
 
     private static double FmaPeak(int threads)
     {
+        if (threads == 1 && s_cpuTime)
+        {
+            var t0 = Now();
+            FmaLoop(1_000_000);
+            return 1_000_000 * 12.0 * 32 / Seconds(t0) / 1e9;
+        }
         const long iters = 1_000_000;
         using var start = new Barrier(threads + 1);
         var workers = new Thread[threads];
