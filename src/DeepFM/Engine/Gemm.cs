@@ -72,11 +72,13 @@ public static unsafe class Gemm
 
     // ---------------------------------------------------------------- configuration (internal: tests and bench)
 
-    /// <summary>A micro-kernel and its register tile.</summary>
-    internal readonly struct MicroKernel(int mr, int nr, delegate*<float*, float*, nint, nint, float*, nint, int, void> fn, string name)
+    /// <summary>A micro-kernel and its register tile; <see cref="Rows"/>[h] (optional) computes only the first h rows.</summary>
+    internal readonly struct MicroKernel(int mr, int nr, delegate*<float*, float*, nint, nint, float*, nint, int, void> fn, string name,
+        delegate*<float*, float*, nint, nint, float*, nint, int, void>[]? rows = null)
     {
         public readonly int MR = mr, NR = nr;
         public readonly delegate*<float*, float*, nint, nint, float*, nint, int, void> Fn = fn;
+        public readonly delegate*<float*, float*, nint, nint, float*, nint, int, void>[]? Rows = rows;
         public readonly string Name = name;
         public override string ToString() => Name;
     }
@@ -87,13 +89,10 @@ public static unsafe class Gemm
         var list = new List<MicroKernel>();
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
-            list.Add(new(5, 80, &GemmKernels.K512_5x80, "avx512 5x80"));
+            list.Add(new(5, 80, &GemmKernels.K512_5x80, "avx512 5x80",
+                [null, &GemmKernels.K512_1x80_a5, &GemmKernels.K512_2x80_a5, &GemmKernels.K512_3x80_a5, &GemmKernels.K512_4x80_a5]));
             list.Add(new(4, 80, &GemmKernels.K512_4x80, "avx512 4x80"));
-            list.Add(new(6, 64, &GemmKernels.K512_6x64, "avx512 6x64"));
             list.Add(new(8, 48, &GemmKernels.K512_8x48, "avx512 8x48"));
-            list.Add(new(12, 32, &GemmKernels.K512_12x32, "avx512 12x32"));
-            list.Add(new(14, 32, &GemmKernels.K512_14x32, "avx512 14x32"));
-            list.Add(new(6, 32, &GemmKernels.K512_6x32, "avx512 6x32"));
         }
         if (Avx2.IsSupported && Fma.IsSupported)
             list.Add(new(6, 16, &GemmKernels.K256_6x16, "avx2+fma 6x16"));
@@ -408,6 +407,7 @@ public static unsafe class Gemm
         {
             int mr = _kern.MR, nr = _kern.NR;
             var fn = _kern.Fn;
+            var rowFns = _kern.Rows;
             int rb = item / _colBlocks, cb = item % _colBlocks;
             int i0 = rb * _mc, rows = Math.Min(_mc, _m - i0);
             int pan0 = cb * _panelsPerBlock, pan1 = Math.Min(_nPanels, pan0 + _panelsPerBlock);
@@ -432,6 +432,10 @@ public static unsafe class Gemm
                         if (h == mr && w == nr)
                         {
                             fn(ap, bp, ldbp, kc, cp, _ldc, acc);
+                        }
+                        else if (w == nr && rowFns is not null)
+                        {
+                            rowFns[h](ap, bp, ldbp, kc, cp, _ldc, acc);
                         }
                         else
                         {

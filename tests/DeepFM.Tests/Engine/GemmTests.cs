@@ -71,7 +71,7 @@ public class GemmTests
     [MemberData(nameof(Transposes))]
     public void MatchesReferenceOnOddShapes(bool ta, bool tb)
     {
-        int[] sizes = [1, 2, 3, 7, 15, 16, 17, 33, 80, 81];
+        int[] sizes = [1, 2, 3, 4, 7, 15, 16, 17, 33, 80, 81];
         var rng = new Random(ta ? (tb ? 4 : 3) : (tb ? 2 : 1));
         foreach (int m in sizes)
         foreach (int n in sizes)
