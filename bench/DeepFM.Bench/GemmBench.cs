@@ -107,10 +107,10 @@ public static class GemmBench
     /// repetition, single thread, and reports the median of the paired speed ratios B/A per shape.</summary>
     private static int AbTest(string cfgA, string cfgB, string only, int reps)
     {
-        var baseKernel = Gemm.Kernel; int baseMc = Gemm.McTarget, baseKc = Gemm.KcMax; bool baseDirect = Gemm.DirectB;
+        var baseKernel = Gemm.Kernel; int baseMc = Gemm.McTarget, baseKc = Gemm.KcMax; bool baseDirect = Gemm.DirectB, baseBlock = Gemm.PackBPerBlock;
         void Apply(string cfg)
         {
-            Gemm.Kernel = baseKernel; Gemm.McTarget = baseMc; Gemm.KcMax = baseKc; Gemm.DirectB = baseDirect;
+            Gemm.Kernel = baseKernel; Gemm.McTarget = baseMc; Gemm.KcMax = baseKc; Gemm.DirectB = baseDirect; Gemm.PackBPerBlock = baseBlock;
             foreach (var kv in cfg.Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
                 var f = kv.Split('=');
@@ -119,6 +119,8 @@ public static class GemmBench
                     case "mc": Gemm.McTarget = int.Parse(f[1], CultureInfo.InvariantCulture); break;
                     case "kc": Gemm.KcMax = int.Parse(f[1], CultureInfo.InvariantCulture); break;
                     case "direct": Gemm.DirectB = f[1] == "1"; break;
+                    case "blockb": Gemm.PackBPerBlock = f[1] == "1"; break;
+                    case "mclong": Gemm.McLongK = int.Parse(f[1], CultureInfo.InvariantCulture); break;
                     case "kernel": Gemm.Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(f[1], StringComparison.Ordinal)); break;
                     case "base": break;
                     default: throw new ArgumentException($"unknown setting {f[0]}");

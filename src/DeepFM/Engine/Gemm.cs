@@ -118,6 +118,9 @@ public static unsafe class Gemm
     /// <summary>Read full B panels in place when op(B) = B (no packing of B); off packs every panel.</summary>
     internal static bool DirectB = true;
 
+    /// <summary>When op(B) = B and K is split, pack each tile's B block per K block (sequential reads) instead of reading in place.</summary>
+    internal static bool PackBPerBlock = true;
+
     private const int MaxThreads = 64;
 
     // ---------------------------------------------------------------- scalar fallback
@@ -230,7 +233,7 @@ public static unsafe class Gemm
 
     [ThreadStatic] private static Job? t_job;
     [ThreadStatic] private static float[]? t_apack, t_edge, t_vec, t_acc;
-    [ThreadStatic] private static float[]? t_bpack;
+    [ThreadStatic] private static float[]? t_bpack, t_bblock;
 
     /// <summary>A 64-byte-aligned pointer into a pinned, grow-only per-thread array of at least <paramref name="len"/> floats.</summary>
     private static float* ThreadBuffer(ref float[]? buffer, long len)
@@ -273,9 +276,11 @@ public static unsafe class Gemm
         private const int PackChunk = 128;          // K rows per B packing item
         private int _packChunks;
         public int PackItems, TileItems;
+        public long PackFloats => (long)PackItems * PackChunk * _kern.NR;
         private int _next0, _next1;
         private bool _directB;                      // op(B) = B row-major: full panels are read in place, only the last partial one is packed
         private int _firstPacked;                   // first panel that is packed
+        private bool _blockB;                       // op(B) = B and K split: each tile packs its B columns per K block
 
         public void Setup(MicroKernel kern, bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
             float* c, int ldc, bool accumulate)
@@ -292,7 +297,8 @@ public static unsafe class Gemm
             _kc = (_k + _nkb - 1) / _nkb;
             _packChunks = (_k + PackChunk - 1) / PackChunk;
             _directB = !_transB && DirectB;
-            _firstPacked = _directB ? _n / nr : 0;
+            _blockB = !_transB && _nkb > 1 && PackBPerBlock;
+            _firstPacked = _blockB ? _nPanels : _directB ? _n / nr : 0;
             PackItems = (_nPanels - _firstPacked) * _packChunks;
             _bp = ThreadBuffer(ref t_bpack, (long)(_nPanels - _firstPacked) * nr * _k);
 
@@ -365,6 +371,27 @@ public static unsafe class Gemm
             }
         }
 
+        /// <summary>Panels pan0..pan1 of B rows p0..p0+kc (B row-major), read row by row.</summary>
+        private void PackBBlock(float* dst, int pan0, int pan1, int p0, int kc)
+        {
+            int nr = _kern.NR;
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = _b + (long)(p0 + p) * _ldb;
+                for (int jp = pan0; jp < pan1; jp++)
+                {
+                    int j0 = jp * nr, w = Math.Min(nr, _n - j0);
+                    float* d = dst + ((long)(jp - pan0) * kc + p) * nr;
+                    float* s = src + j0;
+                    int j = 0;
+                    if (Vector512.IsHardwareAccelerated)
+                        for (; j <= w - 16; j += 16) Vector512.Load(s + j).Store(d + j);
+                    for (; j < w; j++) d[j] = s[j];
+                    for (; j < nr; j++) d[j] = 0;
+                }
+            }
+        }
+
         private void PackA(float* ap, int i0, int rows, int p0, int kc)
         {
             int mr = _kern.MR;
@@ -413,17 +440,20 @@ public static unsafe class Gemm
             int pan0 = cb * _panelsPerBlock, pan1 = Math.Min(_nPanels, pan0 + _panelsPerBlock);
             float* apack = ThreadBuffer(ref t_apack, (long)_mc * _kc);
             float* edge = ThreadBuffer(ref t_edge, mr * nr);
+            float* bblock = _blockB ? ThreadBuffer(ref t_bblock, (long)(pan1 - pan0) * nr * _kc) : null;
             for (int kb = 0; kb < _nkb; kb++)
             {
                 int p0 = kb * _kc, kc = Math.Min(_kc, _k - p0);
                 PackA(apack, i0, rows, p0, kc);
                 int acc = kb > 0 || _accumulate ? 1 : 0;
+                if (_blockB) PackBBlock(bblock, pan0, pan1, p0, kc);
                 for (int jp = pan0; jp < pan1; jp++)
                 {
                     int j0 = jp * nr, w = Math.Min(nr, _n - j0);
                     bool packed = jp >= _firstPacked;
-                    float* bp = packed ? _bp + ((long)(jp - _firstPacked) * _k + p0) * nr : _b + (long)p0 * _ldb + j0;
-                    nint ldbp = packed ? nr : _ldb;
+                    float* bp = _blockB ? bblock + (long)(jp - pan0) * kc * nr
+                        : packed ? _bp + ((long)(jp - _firstPacked) * _k + p0) * nr : _b + (long)p0 * _ldb + j0;
+                    nint ldbp = packed || _blockB ? nr : _ldb;
                     for (int r0 = 0; r0 < rows; r0 += mr)
                     {
                         int h = Math.Min(mr, rows - r0);
@@ -461,6 +491,7 @@ public static unsafe class Gemm
         private static Thread[] _threads = [];
         private static SemaphoreSlim[] _wake = [];
         private static Job? _job;
+        private const long SmallPack = 1 << 18;
         private static int _phase, _pending;
 
         public static bool TryRun(Job job, int helpers)
@@ -469,7 +500,8 @@ public static unsafe class Gemm
             try
             {
                 if (_threads.Length < helpers) Grow(helpers);
-                if (job.PackItems > 0) Dispatch(job, 0, Math.Min(helpers, job.PackItems - 1));
+                // Packing a small B is quicker than waking the helpers twice.
+                if (job.PackItems > 0) Dispatch(job, 0, job.PackFloats <= SmallPack ? 0 : Math.Min(helpers, job.PackItems - 1));
                 Dispatch(job, 1, Math.Min(helpers, job.TileItems - 1));
                 _job = null;
                 return true;
