@@ -24,6 +24,8 @@ public static class GemmBench
         new("TN", true, false, 390, 400, 4096, "dW = Xᵀ·dY (in 390)"),
         new("TN", true, false, 400, 400, 4096, "dW = Xᵀ·dY (in 400)"),
         new("NN", false, false, 64, 400, 400, "score batch 64"),
+        new("NN", false, false, 8, 400, 390, "score batch 8"),
+        new("NN", false, false, 1, 400, 390, "score batch 1"),
         new("NN", false, false, 4096, 1, 400, "final layer n=1"),
     ];
 
@@ -107,10 +109,10 @@ public static class GemmBench
     /// repetition, single thread, and reports the median of the paired speed ratios B/A per shape.</summary>
     private static int AbTest(string cfgA, string cfgB, string only, int reps)
     {
-        var baseKernel = Gemm.Kernel; int baseMc = Gemm.McTarget, baseKc = Gemm.KcMax; bool baseDirect = Gemm.DirectB, baseBlock = Gemm.PackBPerBlock;
+        var baseKernel = Gemm.Kernel; int baseMc = Gemm.McTarget, baseKc = Gemm.KcMax, baseRows = Gemm.DirectBMaxRows; bool baseDirect = Gemm.DirectB, baseBlock = Gemm.PackBPerBlock;
         void Apply(string cfg)
         {
-            Gemm.Kernel = baseKernel; Gemm.McTarget = baseMc; Gemm.KcMax = baseKc; Gemm.DirectB = baseDirect; Gemm.PackBPerBlock = baseBlock;
+            Gemm.Kernel = baseKernel; Gemm.DirectBMaxRows = baseRows; Gemm.McTarget = baseMc; Gemm.KcMax = baseKc; Gemm.DirectB = baseDirect; Gemm.PackBPerBlock = baseBlock;
             foreach (var kv in cfg.Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
                 var f = kv.Split('=');
@@ -119,6 +121,7 @@ public static class GemmBench
                     case "mc": Gemm.McTarget = int.Parse(f[1], CultureInfo.InvariantCulture); break;
                     case "kc": Gemm.KcMax = int.Parse(f[1], CultureInfo.InvariantCulture); break;
                     case "direct": Gemm.DirectB = f[1] == "1"; break;
+                    case "directrows": Gemm.DirectBMaxRows = int.Parse(f[1], CultureInfo.InvariantCulture); break;
                     case "blockb": Gemm.PackBPerBlock = f[1] == "1"; break;
                     case "mclong": Gemm.McLongK = int.Parse(f[1], CultureInfo.InvariantCulture); break;
                     case "kernel": Gemm.Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(f[1], StringComparison.Ordinal)); break;

@@ -118,6 +118,9 @@ public static unsafe class Gemm
     /// <summary>Read full B panels in place when op(B) = B (no packing of B); off packs every panel.</summary>
     internal static bool DirectB = true;
 
+    /// <summary>Rows below which a row-major B is read in place rather than packed.</summary>
+    internal static int DirectBMaxRows = 512;
+
     /// <summary>When op(B) = B and K is split, pack each tile's B block per K block (sequential reads) instead of reading in place.</summary>
     internal static bool PackBPerBlock = true;
 
@@ -296,7 +299,8 @@ public static unsafe class Gemm
             _nkb = (_k + KcMax - 1) / KcMax;
             _kc = (_k + _nkb - 1) / _nkb;
             _packChunks = (_k + PackChunk - 1) / PackChunk;
-            _directB = !_transB && DirectB;
+            // Packing B costs k·n copies; worth it (aligned loads, one stream) only when many rows reuse it.
+            _directB = !_transB && DirectB && _m < DirectBMaxRows;
             _blockB = !_transB && _nkb > 1 && PackBPerBlock;
             _firstPacked = _blockB ? _nPanels : _directB ? _n / nr : 0;
             PackItems = (_nPanels - _firstPacked) * _packChunks;
