@@ -306,9 +306,11 @@ public static unsafe class Gemm
             PackItems = (_nPanels - _firstPacked) * _packChunks;
             _bp = ThreadBuffer(ref t_bpack, (long)(_nPanels - _firstPacked) * nr * _k);
 
-            // K split in several blocks (dW = Xᵀ·dY): each row block re-reads all of B from memory, so use as few
-            // row blocks as the threads allow (measured: 400-row blocks ~1.2× faster than 128 at 400×400×4096).
-            int target = _nkb > 1 ? Math.Max(McTarget, Math.Min(McLongK, (_m + threads - 1) / threads)) : McTarget;
+            // K split in several blocks (dW = Xᵀ·dY): every row block re-reads (and, when B is row-major, re-packs) all
+            // of B, so use tall blocks: one per thread count… times two with several threads, so that a preempted
+            // thread on a busy machine leaves work for the others.
+            int want = threads == 1 ? 1 : 2 * threads;
+            int target = _nkb > 1 ? Math.Max(McTarget, Math.Min(McLongK, (_m + want - 1) / want)) : McTarget;
             target = Math.Max(mr, (target + mr - 1) / mr * mr);
             int rowBlocks = (_m + target - 1) / target;
             _mc = ((_m + rowBlocks - 1) / rowBlocks + mr - 1) / mr * mr;
