@@ -226,7 +226,7 @@ public static class GemmBench
         {
             var t0 = Now();
             FmaLoop(1_000_000);
-            return 1_000_000 * 12.0 * 32 / Seconds(t0) / 1e9;
+            return 1_000_000 * 12.0 * 2 * (Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 1) / Seconds(t0) / 1e9;
         }
         const long iters = 1_000_000;
         using var start = new Barrier(threads + 1);
