@@ -47,7 +47,12 @@ public static class GemmBench
                 case "--kc": Gemm.KcMax = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--packed-b": Gemm.DirectB = false; break;
                 case "--cpu-time": s_cpuTime = true; break;
-                case "--ab": return AbTest(args[++i], args[++i], only, reps);
+                case "--plan":
+                    foreach (var sh in Shapes)
+                        foreach (int t in threads)
+                            Console.WriteLine($"{Key(sh)} threads={t}: {Gemm.DescribePlan(sh.TransA, sh.TransB, sh.M, sh.N, sh.K, t)}");
+                    return 0;
+                case "--ab": return AbTest(args[++i], args[++i], only, reps, threads[0]);
                 case "--only": only = args[++i]; break;
                 case "--kernel":
                     string name = args[++i];
@@ -106,13 +111,14 @@ public static class GemmBench
     }
 
     /// <summary>Alternates two settings (e.g. "mc=128" vs "mc=400,kc=256,direct=0,kernel=4x80") repetition by
-    /// repetition, single thread, and reports the median of the paired speed ratios B/A per shape.</summary>
-    private static int AbTest(string cfgA, string cfgB, string only, int reps)
+    /// repetition (thread count from a --threads given before --ab), and reports the median of the paired speed ratios B/A per shape.</summary>
+    private static int AbTest(string cfgA, string cfgB, string only, int reps, int threads)
     {
-        var baseKernel = Gemm.Kernel; int baseMc = Gemm.McTarget, baseKc = Gemm.KcMax, baseRows = Gemm.DirectBMaxRows; bool baseDirect = Gemm.DirectB, baseBlock = Gemm.PackBPerBlock;
+        var baseKernel = Gemm.Kernel; int baseMc = Gemm.McTarget, baseKc = Gemm.KcMax, baseRows = Gemm.DirectBMaxRows;
+        double baseSlack = Gemm.Slack; bool baseDirect = Gemm.DirectB, baseBlock = Gemm.PackBPerBlock;
         void Apply(string cfg)
         {
-            Gemm.Kernel = baseKernel; Gemm.DirectBMaxRows = baseRows; Gemm.McTarget = baseMc; Gemm.KcMax = baseKc; Gemm.DirectB = baseDirect; Gemm.PackBPerBlock = baseBlock;
+            Gemm.Kernel = baseKernel; Gemm.DirectBMaxRows = baseRows; Gemm.Slack = baseSlack; Gemm.McTarget = baseMc; Gemm.KcMax = baseKc; Gemm.DirectB = baseDirect; Gemm.PackBPerBlock = baseBlock;
             foreach (var kv in cfg.Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
                 var f = kv.Split('=');
@@ -124,6 +130,8 @@ public static class GemmBench
                     case "directrows": Gemm.DirectBMaxRows = int.Parse(f[1], CultureInfo.InvariantCulture); break;
                     case "blockb": Gemm.PackBPerBlock = f[1] == "1"; break;
                     case "mclong": Gemm.McLongK = int.Parse(f[1], CultureInfo.InvariantCulture); break;
+                    case "slack": Gemm.Slack = double.Parse(f[1], CultureInfo.InvariantCulture); break;
+                    case "mcmin": Gemm.McTarget = int.Parse(f[1], CultureInfo.InvariantCulture); break;
                     case "kernel": Gemm.Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(f[1], StringComparison.Ordinal)); break;
                     case "base": break;
                     default: throw new ArgumentException($"unknown setting {f[0]}");
@@ -138,8 +146,8 @@ public static class GemmBench
             var ra = new double[reps]; var rb = new double[reps]; var ratio = new double[reps];
             for (int r = 0; r < reps; r++)
             {
-                Apply(cfgA); ra[r] = Measure(s, 1, 1).Gflops;
-                Apply(cfgB); rb[r] = Measure(s, 1, 1).Gflops;
+                Apply(cfgA); ra[r] = Measure(s, threads, 1).Gflops;
+                Apply(cfgB); rb[r] = Measure(s, threads, 1).Gflops;
                 ratio[r] = rb[r] / ra[r];
             }
             Array.Sort(ra); Array.Sort(rb); Array.Sort(ratio);
