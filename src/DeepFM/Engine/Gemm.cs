@@ -112,6 +112,12 @@ public static unsafe class Gemm
     /// <summary>Largest row block when K is split into several blocks.</summary>
     internal static int McLongK = 400;
 
+    /// <summary>Loop order inside a tile when K is split: row panels outer (on) or B panels outer (off).</summary>
+    internal static bool RowsOuterWhenSplitK = true;
+
+    /// <summary>Pack full 4- and 5-row panels of a non-transposed A k-major (off: row by row).</summary>
+    internal static bool FastPackA = true;
+
     /// <summary>Share of one tile added to the estimated finishing time of a split (favours more, smaller tiles).</summary>
     internal static double Slack = 0.15;
 
@@ -454,6 +460,28 @@ public static unsafe class Gemm
             for (int r0 = 0; r0 < rows; r0 += mr, ap += mr * kc)
             {
                 int h = Math.Min(mr, rows - r0);
+                float* s0 = _a + (long)(i0 + r0) * _lda + p0;
+                if (h == 5 && mr == 5 && FastPackA)
+                {
+                    // k-major walk over five row streams: sequential stores, five loads each step.
+                    float* s1 = s0 + _lda, s2 = s1 + _lda, s3 = s2 + _lda, s4 = s3 + _lda;
+                    float* d = ap;
+                    for (int p = 0; p < kc; p++, d += 5)
+                    {
+                        d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p];
+                    }
+                    continue;
+                }
+                if (h == 4 && mr == 4 && FastPackA)
+                {
+                    float* s1 = s0 + _lda, s2 = s1 + _lda, s3 = s2 + _lda;
+                    float* d = ap;
+                    for (int p = 0; p < kc; p++, d += 4)
+                    {
+                        d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p];
+                    }
+                    continue;
+                }
                 for (int r = 0; r < mr; r++)
                 {
                     float* d = ap + r;
@@ -487,15 +515,21 @@ public static unsafe class Gemm
                 PackA(apack, i0, rows, p0, kc);
                 int acc = kb > 0 || _accumulate ? 1 : 0;
                 if (_blockB) PackBBlock(bblock, pan0, pan1, p0, kc);
-                for (int jp = pan0; jp < pan1; jp++)
+                // Panels of B outer (the B panel stays in L1/L2 while the packed A block streams past), or, when K
+                // is split and A blocks are tall, rows outer (the small A panel stays in L1, the B block in L2).
+                int panels = pan1 - pan0, rowPanels = (rows + mr - 1) / mr;
+                bool rowsOuter = _nkb > 1 && RowsOuterWhenSplitK;
+                int outer = rowsOuter ? rowPanels : panels, inner = rowsOuter ? panels : rowPanels;
+                for (int o = 0; o < outer; o++)
                 {
-                    int j0 = jp * nr, w = Math.Min(nr, _n - j0);
-                    bool packed = jp >= _firstPacked;
-                    float* bp = _blockB ? bblock + (long)(jp - pan0) * kc * nr
-                        : packed ? _bp + ((long)(jp - _firstPacked) * _k + p0) * nr : _b + (long)p0 * _ldb + j0;
-                    nint ldbp = packed || _blockB ? nr : _ldb;
-                    for (int r0 = 0; r0 < rows; r0 += mr)
+                    for (int q = 0; q < inner; q++)
                     {
+                        int jp = pan0 + (rowsOuter ? q : o), r0 = (rowsOuter ? o : q) * mr;
+                        int j0 = jp * nr, w = Math.Min(nr, _n - j0);
+                        bool packed = jp >= _firstPacked;
+                        float* bp = _blockB ? bblock + (long)(jp - pan0) * kc * nr
+                            : packed ? _bp + ((long)(jp - _firstPacked) * _k + p0) * nr : _b + (long)p0 * _ldb + j0;
+                        nint ldbp = packed || _blockB ? nr : _ldb;
                         int h = Math.Min(mr, rows - r0);
                         float* ap = apack + (long)r0 * kc;
                         float* cp = _c + (long)(i0 + r0) * _ldc + j0;
@@ -513,9 +547,9 @@ public static unsafe class Gemm
                             for (int r = 0; r < h; r++)
                             {
                                 float* d = cp + (long)r * _ldc;
-                                float* s = edge + r * nr;
-                                if (acc != 0) for (int j = 0; j < w; j++) d[j] += s[j];
-                                else for (int j = 0; j < w; j++) d[j] = s[j];
+                                float* e = edge + r * nr;
+                                if (acc != 0) for (int j = 0; j < w; j++) d[j] += e[j];
+                                else for (int j = 0; j < w; j++) d[j] = e[j];
                             }
                         }
                     }
