@@ -615,4 +615,106 @@ internal static unsafe class GemmKernels
         c5_1.Store(c + 5 * ldc + 8);
     }
 
+    /// <summary>Vector128 fused multiply-add micro-kernel (AdvSimd on Arm64, FMA3 on x64): 6 rows × 16 columns (24 accumulators).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void K128_6x16(float* a, float* b, nint ldb, nint kc, float* c, nint ldc, int accumulate)
+    {
+        Vector128<float> c0_0 = default; Vector128<float> c0_1 = default; Vector128<float> c0_2 = default; Vector128<float> c0_3 = default;
+        Vector128<float> c1_0 = default; Vector128<float> c1_1 = default; Vector128<float> c1_2 = default; Vector128<float> c1_3 = default;
+        Vector128<float> c2_0 = default; Vector128<float> c2_1 = default; Vector128<float> c2_2 = default; Vector128<float> c2_3 = default;
+        Vector128<float> c3_0 = default; Vector128<float> c3_1 = default; Vector128<float> c3_2 = default; Vector128<float> c3_3 = default;
+        Vector128<float> c4_0 = default; Vector128<float> c4_1 = default; Vector128<float> c4_2 = default; Vector128<float> c4_3 = default;
+        Vector128<float> c5_0 = default; Vector128<float> c5_1 = default; Vector128<float> c5_2 = default; Vector128<float> c5_3 = default;
+        for (nint p = 0; p < kc; p++)
+        {
+            Vector128<float> b0 = Vector128.Load(b + 0);
+            Vector128<float> b1 = Vector128.Load(b + 4);
+            Vector128<float> b2 = Vector128.Load(b + 8);
+            Vector128<float> b3 = Vector128.Load(b + 12);
+            Vector128<float> a0 = Vector128.Create(a[0]);
+            c0_0 = Vector128.FusedMultiplyAdd(b0, a0, c0_0);
+            c0_1 = Vector128.FusedMultiplyAdd(b1, a0, c0_1);
+            c0_2 = Vector128.FusedMultiplyAdd(b2, a0, c0_2);
+            c0_3 = Vector128.FusedMultiplyAdd(b3, a0, c0_3);
+            Vector128<float> a1 = Vector128.Create(a[1]);
+            c1_0 = Vector128.FusedMultiplyAdd(b0, a1, c1_0);
+            c1_1 = Vector128.FusedMultiplyAdd(b1, a1, c1_1);
+            c1_2 = Vector128.FusedMultiplyAdd(b2, a1, c1_2);
+            c1_3 = Vector128.FusedMultiplyAdd(b3, a1, c1_3);
+            Vector128<float> a2 = Vector128.Create(a[2]);
+            c2_0 = Vector128.FusedMultiplyAdd(b0, a2, c2_0);
+            c2_1 = Vector128.FusedMultiplyAdd(b1, a2, c2_1);
+            c2_2 = Vector128.FusedMultiplyAdd(b2, a2, c2_2);
+            c2_3 = Vector128.FusedMultiplyAdd(b3, a2, c2_3);
+            Vector128<float> a3 = Vector128.Create(a[3]);
+            c3_0 = Vector128.FusedMultiplyAdd(b0, a3, c3_0);
+            c3_1 = Vector128.FusedMultiplyAdd(b1, a3, c3_1);
+            c3_2 = Vector128.FusedMultiplyAdd(b2, a3, c3_2);
+            c3_3 = Vector128.FusedMultiplyAdd(b3, a3, c3_3);
+            Vector128<float> a4 = Vector128.Create(a[4]);
+            c4_0 = Vector128.FusedMultiplyAdd(b0, a4, c4_0);
+            c4_1 = Vector128.FusedMultiplyAdd(b1, a4, c4_1);
+            c4_2 = Vector128.FusedMultiplyAdd(b2, a4, c4_2);
+            c4_3 = Vector128.FusedMultiplyAdd(b3, a4, c4_3);
+            Vector128<float> a5 = Vector128.Create(a[5]);
+            c5_0 = Vector128.FusedMultiplyAdd(b0, a5, c5_0);
+            c5_1 = Vector128.FusedMultiplyAdd(b1, a5, c5_1);
+            c5_2 = Vector128.FusedMultiplyAdd(b2, a5, c5_2);
+            c5_3 = Vector128.FusedMultiplyAdd(b3, a5, c5_3);
+            a += 6;
+            b += ldb;
+        }
+        if (accumulate != 0)
+        {
+            c0_0 += Vector128.Load(c + 0);
+            c0_1 += Vector128.Load(c + 4);
+            c0_2 += Vector128.Load(c + 8);
+            c0_3 += Vector128.Load(c + 12);
+            c1_0 += Vector128.Load(c + 1 * ldc + 0);
+            c1_1 += Vector128.Load(c + 1 * ldc + 4);
+            c1_2 += Vector128.Load(c + 1 * ldc + 8);
+            c1_3 += Vector128.Load(c + 1 * ldc + 12);
+            c2_0 += Vector128.Load(c + 2 * ldc + 0);
+            c2_1 += Vector128.Load(c + 2 * ldc + 4);
+            c2_2 += Vector128.Load(c + 2 * ldc + 8);
+            c2_3 += Vector128.Load(c + 2 * ldc + 12);
+            c3_0 += Vector128.Load(c + 3 * ldc + 0);
+            c3_1 += Vector128.Load(c + 3 * ldc + 4);
+            c3_2 += Vector128.Load(c + 3 * ldc + 8);
+            c3_3 += Vector128.Load(c + 3 * ldc + 12);
+            c4_0 += Vector128.Load(c + 4 * ldc + 0);
+            c4_1 += Vector128.Load(c + 4 * ldc + 4);
+            c4_2 += Vector128.Load(c + 4 * ldc + 8);
+            c4_3 += Vector128.Load(c + 4 * ldc + 12);
+            c5_0 += Vector128.Load(c + 5 * ldc + 0);
+            c5_1 += Vector128.Load(c + 5 * ldc + 4);
+            c5_2 += Vector128.Load(c + 5 * ldc + 8);
+            c5_3 += Vector128.Load(c + 5 * ldc + 12);
+        }
+        c0_0.Store(c + 0);
+        c0_1.Store(c + 4);
+        c0_2.Store(c + 8);
+        c0_3.Store(c + 12);
+        c1_0.Store(c + 1 * ldc + 0);
+        c1_1.Store(c + 1 * ldc + 4);
+        c1_2.Store(c + 1 * ldc + 8);
+        c1_3.Store(c + 1 * ldc + 12);
+        c2_0.Store(c + 2 * ldc + 0);
+        c2_1.Store(c + 2 * ldc + 4);
+        c2_2.Store(c + 2 * ldc + 8);
+        c2_3.Store(c + 2 * ldc + 12);
+        c3_0.Store(c + 3 * ldc + 0);
+        c3_1.Store(c + 3 * ldc + 4);
+        c3_2.Store(c + 3 * ldc + 8);
+        c3_3.Store(c + 3 * ldc + 12);
+        c4_0.Store(c + 4 * ldc + 0);
+        c4_1.Store(c + 4 * ldc + 4);
+        c4_2.Store(c + 4 * ldc + 8);
+        c4_3.Store(c + 4 * ldc + 12);
+        c5_0.Store(c + 5 * ldc + 0);
+        c5_1.Store(c + 5 * ldc + 4);
+        c5_2.Store(c + 5 * ldc + 8);
+        c5_3.Store(c + 5 * ldc + 12);
+    }
+
 }
