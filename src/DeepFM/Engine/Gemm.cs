@@ -8,11 +8,18 @@ namespace DeepFM.Engine;
 
 /// <summary>Single-precision matrix multiply on row-major spans.</summary>
 /// <remarks>
-/// The fast path packs op(B) into <c>NR</c>-column panels (shared by all threads) and, per output tile, op(A) into
-/// <c>MR</c>-row panels (per thread), then runs a call-free register-blocked micro-kernel (<see cref="GemmKernels"/>).
-/// K is split into fixed blocks of at most <see cref="KcMax"/> that do not depend on the thread count, and threads
-/// only split the output, so every element of C is computed by the same chain of fused multiply-adds whatever
-/// <see cref="Parallelism.MaxDegree"/> is: results are bitwise identical for any thread count.
+/// <para>The fast path is a packed, register-blocked GEMM. C is cut into tiles of <c>mc</c> rows × a few
+/// <c>NR</c>-column panels; each tile packs its rows of op(A) into <c>MR</c>-row panels (k-major, per thread) and runs a
+/// call-free micro-kernel (<see cref="GemmKernels"/>: AVX-512 5×80 = 25 zmm accumulators, AVX2 6×16, Vector128 6×16,
+/// scalar 4×4) over every MR×NR block. op(B) is packed once into NR-column panels and shared by the threads when it is
+/// Bᵀ or many rows reuse it; a row-major B is read in place for few rows, and packed per K block inside each tile when
+/// K is split. Bottom-edge rows use 1–4-row kernels; right-edge columns go through a small scratch tile. n = 1 is a
+/// matrix-vector product.</para>
+/// <para>Determinism: K is split into equal blocks of at most <see cref="KcMax"/> that depend only on k, and threads
+/// only share out output tiles, so every element of C is the same chain of fused multiply-adds (per K block, from
+/// zero, then stored or added to C) whatever <see cref="Parallelism.MaxDegree"/> and the tiling are: results are
+/// bitwise identical for any thread count. Threads are persistent helpers (<see cref="Pool"/>) and every buffer is a
+/// pinned, grow-only per-thread array, so steady-state calls allocate nothing.</para>
 /// </remarks>
 public static unsafe class Gemm
 {
