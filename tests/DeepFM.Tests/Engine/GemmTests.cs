@@ -142,6 +142,33 @@ public class GemmTests
     }
 
     [Fact]
+    public void ConcurrentCallersGetTheSameResults()
+    {
+        var rng = new Random(13);
+        int saved = Parallelism.MaxDegree;
+        try
+        {
+            Parallelism.MaxDegree = 2;
+            var cases = new[] { new Case(rng, false, false, 200, 170, 300, 1), new Case(rng, true, false, 90, 160, 700, 0), new Case(rng, false, true, 150, 81, 200, 2) };
+            var expected = cases.Select(c => c.Run(accumulate: false)).ToArray();
+            string? failure = null;
+            var threads = Enumerable.Range(0, 3).Select(t => new Thread(() =>
+            {
+                for (int rep = 0; rep < 4; rep++)
+                {
+                    var c = cases[(t + rep) % cases.Length];
+                    var got = c.Run(accumulate: false);
+                    if (!got.AsSpan().SequenceEqual(expected[(t + rep) % cases.Length])) failure = $"mismatch ({c})";
+                }
+            })).ToArray();
+            foreach (var th in threads) th.Start();
+            foreach (var th in threads) th.Join();
+            Assert.Null(failure);
+        }
+        finally { Parallelism.MaxDegree = saved; }
+    }
+
+    [Fact]
     public void SteadyStateAllocatesNothing()
     {
         var rng = new Random(5);
