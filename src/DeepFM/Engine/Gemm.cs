@@ -588,6 +588,7 @@ public static unsafe class Gemm
         private static Job? _job;
         private const long SmallPack = 1 << 18;
         private static int _phase, _pending;
+        private static Exception? _error;
 
         public static bool TryRun(Job job, int helpers)
         {
@@ -611,9 +612,18 @@ public static unsafe class Gemm
             _phase = phase;
             Volatile.Write(ref _pending, helpers);
             for (int i = 0; i < helpers; i++) _wake[i].Release();
-            job.Run(phase);
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            try { job.Run(phase); }
+            finally
+            {
+                // The helpers may still be on this job (and its pinned spans): wait for them, even after a failure.
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            }
+            if (_error is { } error)
+            {
+                _error = null;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            }
         }
 
         private static void Grow(int helpers)
@@ -639,8 +649,9 @@ public static unsafe class Gemm
             while (true)
             {
                 wake.Wait();
-                _job!.Run(_phase);
-                Interlocked.Decrement(ref _pending);
+                try { _job!.Run(_phase); }
+                catch (Exception e) { _error = e; }
+                finally { Interlocked.Decrement(ref _pending); }
             }
         }
     }
