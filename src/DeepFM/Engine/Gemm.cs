@@ -401,6 +401,7 @@ public static unsafe class Gemm
                 while ((i = Interlocked.Increment(ref _next1) - 1) < TileItems) Tile(i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PackB(int item)
         {
             int nr = _kern.NR;
@@ -439,6 +440,7 @@ public static unsafe class Gemm
         }
 
         /// <summary>Panels pan0..pan1 of B rows p0..p0+kc (B row-major), read row by row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PackBBlock(float* dst, int pan0, int pan1, int p0, int kc)
         {
             int nr = _kern.NR;
@@ -459,6 +461,7 @@ public static unsafe class Gemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PackA(float* ap, int i0, int rows, int p0, int kc)
         {
             int mr = _kern.MR;
@@ -471,6 +474,18 @@ public static unsafe class Gemm
                     float* src = _a + (long)(p0 + p) * _lda + i0;
                     float* d = ap + p * mr;
                     int r0 = 0;
+                    if (mr == 5 && Vector128.IsHardwareAccelerated)
+                    {
+                        for (; r0 < full; r0 += 5, d += 5L * kc)
+                        {
+                            Vector128.Load(src + r0).Store(d);
+                            d[4] = src[r0 + 4];
+                        }
+                    }
+                    else if (mr == 4 && Vector128.IsHardwareAccelerated)
+                    {
+                        for (; r0 < full; r0 += 4, d += 4L * kc) Vector128.Load(src + r0).Store(d);
+                    }
                     for (; r0 < full; r0 += mr, d += (long)mr * kc)
                         for (int r = 0; r < mr; r++) d[r] = src[r0 + r];
                     if (r0 < rows)
@@ -519,6 +534,7 @@ public static unsafe class Gemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Tile(int item)
         {
             int mr = _kern.MR, nr = _kern.NR;
