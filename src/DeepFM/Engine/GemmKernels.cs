@@ -551,6 +551,114 @@ internal static unsafe class GemmKernels
         c7_2.Store(c + 7 * ldc + 32);
     }
 
+    /// <summary>Vector512 micro-kernel reading A in place (5 rows, lda apart): 5 rows × 80 columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void K512_5x80_directA(float* a, nint lda, float* b, nint ldb, nint kc, float* c, nint ldc, int accumulate)
+    {
+        float* a0 = a;
+        float* a1 = a0 + lda;
+        float* a2 = a1 + lda;
+        float* a3 = a2 + lda;
+        float* a4 = a3 + lda;
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default; Vector512<float> c0_2 = default; Vector512<float> c0_3 = default; Vector512<float> c0_4 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default; Vector512<float> c1_2 = default; Vector512<float> c1_3 = default; Vector512<float> c1_4 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default; Vector512<float> c2_2 = default; Vector512<float> c2_3 = default; Vector512<float> c2_4 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default; Vector512<float> c3_2 = default; Vector512<float> c3_3 = default; Vector512<float> c3_4 = default;
+        Vector512<float> c4_0 = default; Vector512<float> c4_1 = default; Vector512<float> c4_2 = default; Vector512<float> c4_3 = default; Vector512<float> c4_4 = default;
+        for (nint p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b + 0);
+            Vector512<float> b1 = Vector512.Load(b + 16);
+            Vector512<float> b2 = Vector512.Load(b + 32);
+            Vector512<float> b3 = Vector512.Load(b + 48);
+            Vector512<float> b4 = Vector512.Load(b + 64);
+            Vector512<float> x0 = Vector512.Create(a0[p]);
+            c0_0 = Avx512F.FusedMultiplyAdd(b0, x0, c0_0);
+            c0_1 = Avx512F.FusedMultiplyAdd(b1, x0, c0_1);
+            c0_2 = Avx512F.FusedMultiplyAdd(b2, x0, c0_2);
+            c0_3 = Avx512F.FusedMultiplyAdd(b3, x0, c0_3);
+            c0_4 = Avx512F.FusedMultiplyAdd(b4, x0, c0_4);
+            Vector512<float> x1 = Vector512.Create(a1[p]);
+            c1_0 = Avx512F.FusedMultiplyAdd(b0, x1, c1_0);
+            c1_1 = Avx512F.FusedMultiplyAdd(b1, x1, c1_1);
+            c1_2 = Avx512F.FusedMultiplyAdd(b2, x1, c1_2);
+            c1_3 = Avx512F.FusedMultiplyAdd(b3, x1, c1_3);
+            c1_4 = Avx512F.FusedMultiplyAdd(b4, x1, c1_4);
+            Vector512<float> x2 = Vector512.Create(a2[p]);
+            c2_0 = Avx512F.FusedMultiplyAdd(b0, x2, c2_0);
+            c2_1 = Avx512F.FusedMultiplyAdd(b1, x2, c2_1);
+            c2_2 = Avx512F.FusedMultiplyAdd(b2, x2, c2_2);
+            c2_3 = Avx512F.FusedMultiplyAdd(b3, x2, c2_3);
+            c2_4 = Avx512F.FusedMultiplyAdd(b4, x2, c2_4);
+            Vector512<float> x3 = Vector512.Create(a3[p]);
+            c3_0 = Avx512F.FusedMultiplyAdd(b0, x3, c3_0);
+            c3_1 = Avx512F.FusedMultiplyAdd(b1, x3, c3_1);
+            c3_2 = Avx512F.FusedMultiplyAdd(b2, x3, c3_2);
+            c3_3 = Avx512F.FusedMultiplyAdd(b3, x3, c3_3);
+            c3_4 = Avx512F.FusedMultiplyAdd(b4, x3, c3_4);
+            Vector512<float> x4 = Vector512.Create(a4[p]);
+            c4_0 = Avx512F.FusedMultiplyAdd(b0, x4, c4_0);
+            c4_1 = Avx512F.FusedMultiplyAdd(b1, x4, c4_1);
+            c4_2 = Avx512F.FusedMultiplyAdd(b2, x4, c4_2);
+            c4_3 = Avx512F.FusedMultiplyAdd(b3, x4, c4_3);
+            c4_4 = Avx512F.FusedMultiplyAdd(b4, x4, c4_4);
+            b += ldb;
+        }
+        if (accumulate != 0)
+        {
+            c0_0 += Vector512.Load(c + 0);
+            c0_1 += Vector512.Load(c + 16);
+            c0_2 += Vector512.Load(c + 32);
+            c0_3 += Vector512.Load(c + 48);
+            c0_4 += Vector512.Load(c + 64);
+            c1_0 += Vector512.Load(c + 1 * ldc + 0);
+            c1_1 += Vector512.Load(c + 1 * ldc + 16);
+            c1_2 += Vector512.Load(c + 1 * ldc + 32);
+            c1_3 += Vector512.Load(c + 1 * ldc + 48);
+            c1_4 += Vector512.Load(c + 1 * ldc + 64);
+            c2_0 += Vector512.Load(c + 2 * ldc + 0);
+            c2_1 += Vector512.Load(c + 2 * ldc + 16);
+            c2_2 += Vector512.Load(c + 2 * ldc + 32);
+            c2_3 += Vector512.Load(c + 2 * ldc + 48);
+            c2_4 += Vector512.Load(c + 2 * ldc + 64);
+            c3_0 += Vector512.Load(c + 3 * ldc + 0);
+            c3_1 += Vector512.Load(c + 3 * ldc + 16);
+            c3_2 += Vector512.Load(c + 3 * ldc + 32);
+            c3_3 += Vector512.Load(c + 3 * ldc + 48);
+            c3_4 += Vector512.Load(c + 3 * ldc + 64);
+            c4_0 += Vector512.Load(c + 4 * ldc + 0);
+            c4_1 += Vector512.Load(c + 4 * ldc + 16);
+            c4_2 += Vector512.Load(c + 4 * ldc + 32);
+            c4_3 += Vector512.Load(c + 4 * ldc + 48);
+            c4_4 += Vector512.Load(c + 4 * ldc + 64);
+        }
+        c0_0.Store(c + 0);
+        c0_1.Store(c + 16);
+        c0_2.Store(c + 32);
+        c0_3.Store(c + 48);
+        c0_4.Store(c + 64);
+        c1_0.Store(c + 1 * ldc + 0);
+        c1_1.Store(c + 1 * ldc + 16);
+        c1_2.Store(c + 1 * ldc + 32);
+        c1_3.Store(c + 1 * ldc + 48);
+        c1_4.Store(c + 1 * ldc + 64);
+        c2_0.Store(c + 2 * ldc + 0);
+        c2_1.Store(c + 2 * ldc + 16);
+        c2_2.Store(c + 2 * ldc + 32);
+        c2_3.Store(c + 2 * ldc + 48);
+        c2_4.Store(c + 2 * ldc + 64);
+        c3_0.Store(c + 3 * ldc + 0);
+        c3_1.Store(c + 3 * ldc + 16);
+        c3_2.Store(c + 3 * ldc + 32);
+        c3_3.Store(c + 3 * ldc + 48);
+        c3_4.Store(c + 3 * ldc + 64);
+        c4_0.Store(c + 4 * ldc + 0);
+        c4_1.Store(c + 4 * ldc + 16);
+        c4_2.Store(c + 4 * ldc + 32);
+        c4_3.Store(c + 4 * ldc + 48);
+        c4_4.Store(c + 4 * ldc + 64);
+    }
+
     /// <summary>Vector256 + FMA micro-kernel: 6 rows × 16 columns (12 ymm accumulators).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void K256_6x16(float* a, float* b, nint ldb, nint kc, float* c, nint ldc, int accumulate)
