@@ -65,8 +65,8 @@ public static class GemmBench
         if (kernels) return CompareKernels(reps);
 
         var peak = threads.ToDictionary(t => t, t => Median(reps, () => FmaPeak(t)));
-        Dictionary<(string, int), double> torchResults = torch ? RunTorch(threads, reps) : [];
-        Console.WriteLine();
+        using var torchServer = torch && !s_cpuTime ? TorchServer.TryStart() : null;   // CPU time vs wall time would not compare
+        Console.WriteLine(torch && !s_cpuTime && torchServer is null ? "torch.mm: not available (python3 + torch)" : "");
         Console.WriteLine("| shape (m×k · k×n) | op | use | threads | GFLOP/s | % FMA peak | torch.mm GFLOP/s | vs torch |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var s in Shapes)
@@ -74,17 +74,53 @@ public static class GemmBench
             if (!Key(s).Contains(only, StringComparison.Ordinal)) continue;
             foreach (int t in threads)
             {
-                var (g, ofPeak) = Measure(s, t, reps);
-                string key = Key(s);
-                string tv = torchResults.TryGetValue((key, t), out double tg) ? $"{tg:F1}" : "–";
-                string ratio = torchResults.ContainsKey((key, t)) ? $"{g / tg:F2}×" : "–";
-                Console.WriteLine($"| {s.M}×{s.K} · {s.K}×{s.N} | {s.Op} | {s.Use} | {t} | {g:F1} | {100 * ofPeak:F0}% | {tv} | {ratio} |");
+                var r = Measure(s, t, reps, torchServer);
+                string tv = r.Torch > 0 ? $"{r.Torch:F1}" : "–";
+                string ratio = r.Torch > 0 ? $"{r.OfTorch:F2}×" : "–";
+                Console.WriteLine($"| {s.M}×{s.K} · {s.K}×{s.N} | {s.Op} | {s.Use} | {t} | {r.Gflops:F1} | {100 * r.OfPeak:F0}% | {tv} | {ratio} |");
             }
         }
         Console.WriteLine();
         foreach (int t in threads)
-            Console.WriteLine($"FMA peak ({t} thread{(t > 1 ? "s" : "")}): {peak[t]:F1} GFLOP/s (median of {reps}); % FMA peak = median over repetitions of GEMM rate / peak measured just before it");
+            Console.WriteLine($"FMA peak ({t} thread{(t > 1 ? "s" : "")}): {peak[t]:F1} GFLOP/s (median of {reps})");
+        Console.WriteLine("% FMA peak and vs torch: medians over repetitions of the ratio to the FMA loop and to torch.mm timed right beside each repetition.");
         return 0;
+    }
+
+    /// <summary>A python3 process running <c>bench/torch_mm.py --serve</c>.</summary>
+    private sealed class TorchServer : IDisposable
+    {
+        private readonly Process _p;
+        private TorchServer(Process p) => _p = p;
+
+        public static TorchServer? TryStart()
+        {
+            string script = FindScript();
+            if (script.Length == 0 || !File.Exists("/usr/bin/python3")) return null;
+            try
+            {
+                var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = false };
+                psi.ArgumentList.Add(script);
+                psi.ArgumentList.Add("--serve");
+                var p = Process.Start(psi)!;
+                if (p.StandardOutput.ReadLine() != "ready") { p.Kill(); return null; }
+                return new TorchServer(p);
+            }
+            catch (Exception) { return null; }
+        }
+
+        public double Gflops(Shape s, int threads, int calls)
+        {
+            _p.StandardInput.WriteLine($"{Key(s).Replace(' ', ':')} {threads} {calls}");
+            _p.StandardInput.Flush();
+            return double.Parse(_p.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
+        }
+
+        public void Dispose()
+        {
+            try { _p.StandardInput.Close(); _p.WaitForExit(5000); } catch (Exception) { }
+            _p.Dispose();
+        }
     }
 
     private static int CompareKernels(int reps)
@@ -162,9 +198,9 @@ public static class GemmBench
 
     private static string Key(Shape s) => $"{s.Op} {s.M}x{s.N}x{s.K}";
 
-    /// <summary>Median GFLOP/s and median ratio to the FMA peak measured right before each repetition (same thread
-    /// count), so that load from other processes affects numerator and denominator alike.</summary>
-    private static (double Gflops, double OfPeak) Measure(Shape s, int threads, int reps)
+    /// <summary>Median GFLOP/s, and medians of the ratios to the FMA peak and to torch.mm measured right beside each
+    /// repetition (same thread count), so that load from other processes affects both sides of a ratio alike.</summary>
+    private static (double Gflops, double OfPeak, double Torch, double OfTorch) Measure(Shape s, int threads, int reps, TorchServer? torch = null)
     {
         var rng = new Random(1);
         int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N;
@@ -186,6 +222,8 @@ public static class GemmBench
             int per = Math.Max(1, (int)(calls * 30.0 / Math.Max(1, sw.Elapsed.TotalMilliseconds)));
             var rates = new double[reps];
             var ratios = new double[reps];
+            var torchRates = new double[reps];
+            var torchRatios = new double[reps];
             for (int r = 0; r < reps; r++)
             {
                 double peak = FmaPeak(threads);
@@ -194,10 +232,16 @@ public static class GemmBench
                 double sec = Seconds(t);
                 rates[r] = flops * per / sec / 1e9;
                 ratios[r] = rates[r] / peak;
+                if (torch is not null)
+                {
+                    torchRates[r] = torch.Gflops(s, threads, per);
+                    torchRatios[r] = rates[r] / torchRates[r];
+                    if (threads > 1) Thread.Sleep(100);   // let idle BLAS/OpenMP threads stop spinning before the next peak
+
+                }
             }
-            Array.Sort(rates);
-            Array.Sort(ratios);
-            return (rates[reps / 2], ratios[reps / 2]);
+            Array.Sort(rates); Array.Sort(ratios); Array.Sort(torchRates); Array.Sort(torchRatios);
+            return (rates[reps / 2], ratios[reps / 2], torchRates[reps / 2], torchRatios[reps / 2]);
         }
         finally { Parallelism.MaxDegree = saved; }
     }
@@ -308,35 +352,6 @@ public static class GemmBench
     }
 
     // ------------------------------------------------------------------ torch.mm
-
-    private static Dictionary<(string, int), double> RunTorch(int[] threads, int reps)
-    {
-        var result = new Dictionary<(string, int), double>();
-        string script = FindScript();
-        if (script.Length == 0 || !File.Exists("/usr/bin/python3")) return result;
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(script);
-        psi.ArgumentList.Add("--threads"); psi.ArgumentList.Add(string.Join(",", threads));
-        psi.ArgumentList.Add("--reps"); psi.ArgumentList.Add(reps.ToString(CultureInfo.InvariantCulture));
-        foreach (var s in Shapes) { psi.ArgumentList.Add(Key(s).Replace(' ', ':')); }
-        try
-        {
-            using var p = Process.Start(psi)!;
-            string output = p.StandardOutput.ReadToEnd();
-            string err = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0) { Console.WriteLine($"torch.mm skipped: {err.Trim().Split('\n').LastOrDefault()}"); return result; }
-            foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var f = line.Split('\t');   // key \t threads \t gflops
-                if (f.Length == 3)
-                    result[(f[0].Replace(':', ' '), int.Parse(f[1], CultureInfo.InvariantCulture))] = double.Parse(f[2], CultureInfo.InvariantCulture);
-                else Console.WriteLine(line);
-            }
-        }
-        catch (Exception e) { Console.WriteLine($"torch.mm skipped: {e.Message}"); }
-        return result;
-    }
 
     private static string FindScript()
     {
