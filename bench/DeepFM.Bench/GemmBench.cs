@@ -8,7 +8,7 @@ using DeepFM.Engine;
 namespace DeepFM.Bench;
 
 /// <summary>
-/// <c>gemm [--threads 1|2] [--reps N] [--kernels] [--no-torch] [--only TEXT] [--kernel NAME] [--mc N] [--kc N] [--packed-b]</c>: GFLOP/s of <see cref="Gemm.Multiply"/> at the
+/// <c>gemm [--threads 1|2] [--reps N] [--kernels] [--no-torch] [--only TEXT] [--kernel NAME] [--mc N] [--kc N] [--packed-b] [--cpu-time]</c>: GFLOP/s of <see cref="Gemm.Multiply"/> at the
 /// DeepFM shapes against the FMA peak measured in the same run (and torch.mm when python3 + torch are installed).
 /// </summary>
 public static class GemmBench
@@ -24,6 +24,8 @@ public static class GemmBench
         new("TN", true, false, 390, 400, 4096, "dW = Xᵀ·dY (in 390)"),
         new("TN", true, false, 400, 400, 4096, "dW = Xᵀ·dY (in 400)"),
         new("NN", false, false, 64, 400, 400, "score batch 64"),
+        new("NN", false, false, 8, 400, 390, "score batch 8"),
+        new("NN", false, false, 1, 400, 390, "score batch 1"),
         new("NN", false, false, 4096, 1, 400, "final layer n=1"),
     ];
 
@@ -44,6 +46,13 @@ public static class GemmBench
                 case "--mc": Gemm.McTarget = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--kc": Gemm.KcMax = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--packed-b": Gemm.DirectB = false; break;
+                case "--cpu-time": s_cpuTime = true; break;
+                case "--plan":
+                    foreach (var sh in Shapes)
+                        foreach (int t in threads)
+                            Console.WriteLine($"{Key(sh)} threads={t}: {Gemm.DescribePlan(sh.TransA, sh.TransB, sh.M, sh.N, sh.K, t)}");
+                    return 0;
+                case "--ab": return AbTest(args[++i], args[++i], only, reps, threads[0]);
                 case "--only": only = args[++i]; break;
                 case "--kernel":
                     string name = args[++i];
@@ -56,8 +65,8 @@ public static class GemmBench
         if (kernels) return CompareKernels(reps);
 
         var peak = threads.ToDictionary(t => t, t => Median(reps, () => FmaPeak(t)));
-        Dictionary<(string, int), double> torchResults = torch ? RunTorch(threads, reps) : [];
-        Console.WriteLine();
+        using var torchServer = torch && !s_cpuTime ? TorchServer.TryStart() : null;   // CPU time vs wall time would not compare
+        Console.WriteLine(torch && !s_cpuTime && torchServer is null ? "torch.mm: not available (python3 + torch)" : "");
         Console.WriteLine("| shape (m×k · k×n) | op | use | threads | GFLOP/s | % FMA peak | torch.mm GFLOP/s | vs torch |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var s in Shapes)
@@ -65,17 +74,53 @@ public static class GemmBench
             if (!Key(s).Contains(only, StringComparison.Ordinal)) continue;
             foreach (int t in threads)
             {
-                var (g, ofPeak) = Measure(s, t, reps);
-                string key = Key(s);
-                string tv = torchResults.TryGetValue((key, t), out double tg) ? $"{tg:F1}" : "–";
-                string ratio = torchResults.ContainsKey((key, t)) ? $"{g / tg:F2}×" : "–";
-                Console.WriteLine($"| {s.M}×{s.K} · {s.K}×{s.N} | {s.Op} | {s.Use} | {t} | {g:F1} | {100 * ofPeak:F0}% | {tv} | {ratio} |");
+                var r = Measure(s, t, reps, torchServer);
+                string tv = r.Torch > 0 ? $"{r.Torch:F1}" : "–";
+                string ratio = r.Torch > 0 ? $"{r.OfTorch:F2}×" : "–";
+                Console.WriteLine($"| {s.M}×{s.K} · {s.K}×{s.N} | {s.Op} | {s.Use} | {t} | {r.Gflops:F1} | {100 * r.OfPeak:F0}% | {tv} | {ratio} |");
             }
         }
         Console.WriteLine();
         foreach (int t in threads)
-            Console.WriteLine($"FMA peak ({t} thread{(t > 1 ? "s" : "")}): {peak[t]:F1} GFLOP/s (median of {reps}); % FMA peak = median over repetitions of GEMM rate / peak measured just before it");
+            Console.WriteLine($"FMA peak ({t} thread{(t > 1 ? "s" : "")}): {peak[t]:F1} GFLOP/s (median of {reps})");
+        Console.WriteLine("% FMA peak and vs torch: medians over repetitions of the ratio to the FMA loop and to torch.mm timed right beside each repetition.");
         return 0;
+    }
+
+    /// <summary>A python3 process running <c>bench/torch_mm.py --serve</c>.</summary>
+    private sealed class TorchServer : IDisposable
+    {
+        private readonly Process _p;
+        private TorchServer(Process p) => _p = p;
+
+        public static TorchServer? TryStart()
+        {
+            string script = FindScript();
+            if (script.Length == 0 || !File.Exists("/usr/bin/python3")) return null;
+            try
+            {
+                var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = false };
+                psi.ArgumentList.Add(script);
+                psi.ArgumentList.Add("--serve");
+                var p = Process.Start(psi)!;
+                if (p.StandardOutput.ReadLine() != "ready") { p.Kill(); return null; }
+                return new TorchServer(p);
+            }
+            catch (Exception) { return null; }
+        }
+
+        public double Gflops(Shape s, int threads, int calls)
+        {
+            _p.StandardInput.WriteLine($"{Key(s).Replace(' ', ':')} {threads} {calls}");
+            _p.StandardInput.Flush();
+            return double.Parse(_p.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
+        }
+
+        public void Dispose()
+        {
+            try { _p.StandardInput.Close(); _p.WaitForExit(5000); } catch (Exception) { }
+            _p.Dispose();
+        }
     }
 
     private static int CompareKernels(int reps)
@@ -101,11 +146,61 @@ public static class GemmBench
         return 0;
     }
 
+    /// <summary>Alternates two settings (e.g. "mc=128" vs "mc=400,kc=256,direct=0,kernel=4x80") repetition by
+    /// repetition (thread count from a --threads given before --ab), and reports the median of the paired speed ratios B/A per shape.</summary>
+    private static int AbTest(string cfgA, string cfgB, string only, int reps, int threads)
+    {
+        var baseKernel = Gemm.Kernel; int baseMc = Gemm.McTarget, baseKc = Gemm.KcMax, baseRows = Gemm.DirectBMaxRows;
+        double baseSlack = Gemm.Slack; bool baseDirect = Gemm.DirectB, baseBlock = Gemm.PackBPerBlock;
+        void Apply(string cfg)
+        {
+            Gemm.FastPackA = true; Gemm.RowsOuterWhenSplitK = true; Gemm.UseDirectA = true; Gemm.Kernel = baseKernel; Gemm.DirectBMaxRows = baseRows; Gemm.Slack = baseSlack; Gemm.McTarget = baseMc; Gemm.KcMax = baseKc; Gemm.DirectB = baseDirect; Gemm.PackBPerBlock = baseBlock;
+            foreach (var kv in cfg.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var f = kv.Split('=');
+                switch (f[0])
+                {
+                    case "mc": Gemm.McTarget = int.Parse(f[1], CultureInfo.InvariantCulture); break;
+                    case "kc": Gemm.KcMax = int.Parse(f[1], CultureInfo.InvariantCulture); break;
+                    case "direct": Gemm.DirectB = f[1] == "1"; break;
+                    case "directrows": Gemm.DirectBMaxRows = int.Parse(f[1], CultureInfo.InvariantCulture); break;
+                    case "blockb": Gemm.PackBPerBlock = f[1] == "1"; break;
+                    case "mclong": Gemm.McLongK = int.Parse(f[1], CultureInfo.InvariantCulture); break;
+                    case "rowsouter": Gemm.RowsOuterWhenSplitK = f[1] == "1"; break;
+                    case "directa": Gemm.UseDirectA = f[1] == "1"; break;
+                    case "packa": Gemm.FastPackA = f[1] == "1"; break;
+                    case "slack": Gemm.Slack = double.Parse(f[1], CultureInfo.InvariantCulture); break;
+                    case "mcmin": Gemm.McTarget = int.Parse(f[1], CultureInfo.InvariantCulture); break;
+                    case "kernel": Gemm.Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(f[1], StringComparison.Ordinal)); break;
+                    case "base": break;
+                    default: throw new ArgumentException($"unknown setting {f[0]}");
+                }
+            }
+        }
+        Console.WriteLine($"| shape | A: {cfgA} GFLOP/s | B: {cfgB} GFLOP/s | median B/A |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var s in Shapes)
+        {
+            if (!Key(s).Contains(only, StringComparison.Ordinal)) continue;
+            var ra = new double[reps]; var rb = new double[reps]; var ratio = new double[reps];
+            for (int r = 0; r < reps; r++)
+            {
+                Apply(cfgA); ra[r] = Measure(s, threads, 1).Gflops;
+                Apply(cfgB); rb[r] = Measure(s, threads, 1).Gflops;
+                ratio[r] = rb[r] / ra[r];
+            }
+            Array.Sort(ra); Array.Sort(rb); Array.Sort(ratio);
+            Console.WriteLine($"| {Key(s)} | {ra[reps / 2]:F1} | {rb[reps / 2]:F1} | {ratio[reps / 2]:F3} |");
+        }
+        Apply("");
+        return 0;
+    }
+
     private static string Key(Shape s) => $"{s.Op} {s.M}x{s.N}x{s.K}";
 
-    /// <summary>Median GFLOP/s and median ratio to the FMA peak measured right before each repetition (same thread
-    /// count), so that load from other processes affects numerator and denominator alike.</summary>
-    private static (double Gflops, double OfPeak) Measure(Shape s, int threads, int reps)
+    /// <summary>Median GFLOP/s, and medians of the ratios to the FMA peak and to torch.mm measured right beside each
+    /// repetition (same thread count), so that load from other processes affects both sides of a ratio alike.</summary>
+    private static (double Gflops, double OfPeak, double Torch, double OfTorch) Measure(Shape s, int threads, int reps, TorchServer? torch = null)
     {
         var rng = new Random(1);
         int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N;
@@ -127,21 +222,48 @@ public static class GemmBench
             int per = Math.Max(1, (int)(calls * 30.0 / Math.Max(1, sw.Elapsed.TotalMilliseconds)));
             var rates = new double[reps];
             var ratios = new double[reps];
+            var torchRates = new double[reps];
+            var torchRatios = new double[reps];
             for (int r = 0; r < reps; r++)
             {
                 double peak = FmaPeak(threads);
-                var t = Stopwatch.GetTimestamp();
+                var t = Now();
                 for (int i = 0; i < per; i++) Once();
-                double sec = Stopwatch.GetElapsedTime(t).TotalSeconds;
+                double sec = Seconds(t);
                 rates[r] = flops * per / sec / 1e9;
                 ratios[r] = rates[r] / peak;
+                if (torch is not null)
+                {
+                    torchRates[r] = torch.Gflops(s, threads, per);
+                    torchRatios[r] = rates[r] / torchRates[r];
+                    if (threads > 1) Thread.Sleep(100);   // let idle BLAS/OpenMP threads stop spinning before the next peak
+
+                }
             }
-            Array.Sort(rates);
-            Array.Sort(ratios);
-            return (rates[reps / 2], ratios[reps / 2]);
+            Array.Sort(rates); Array.Sort(ratios); Array.Sort(torchRates); Array.Sort(torchRatios);
+            return (rates[reps / 2], ratios[reps / 2], torchRates[reps / 2], torchRatios[reps / 2]);
         }
         finally { Parallelism.MaxDegree = saved; }
     }
+
+    /// <summary>Time single-thread runs by the thread's CPU clock (ignores time the core spent on other processes;
+    /// a tuning aid on a shared machine, off by default).</summary>
+    private static bool s_cpuTime;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec ts);
+
+    private struct TimeSpec { public long Sec, Nsec; }
+
+    private static long Now()
+    {
+        if (!s_cpuTime) return Stopwatch.GetTimestamp();
+        ClockGetTime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var ts);
+        return ts.Sec * 1_000_000_000 + ts.Nsec;
+    }
+
+    private static double Seconds(long start) =>
+        s_cpuTime ? (Now() - start) / 1e9 : Stopwatch.GetElapsedTime(start).TotalSeconds;
 
     private static double Median(int reps, Func<double> f)
     {
@@ -155,6 +277,12 @@ public static class GemmBench
 
     private static double FmaPeak(int threads)
     {
+        if (threads == 1 && s_cpuTime)
+        {
+            var t0 = Now();
+            FmaLoop(1_000_000);
+            return 1_000_000 * 12.0 * 2 * (Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 1) / Seconds(t0) / 1e9;
+        }
         const long iters = 1_000_000;
         using var start = new Barrier(threads + 1);
         var workers = new Thread[threads];
@@ -224,35 +352,6 @@ public static class GemmBench
     }
 
     // ------------------------------------------------------------------ torch.mm
-
-    private static Dictionary<(string, int), double> RunTorch(int[] threads, int reps)
-    {
-        var result = new Dictionary<(string, int), double>();
-        string script = FindScript();
-        if (script.Length == 0 || !File.Exists("/usr/bin/python3")) return result;
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(script);
-        psi.ArgumentList.Add("--threads"); psi.ArgumentList.Add(string.Join(",", threads));
-        psi.ArgumentList.Add("--reps"); psi.ArgumentList.Add(reps.ToString(CultureInfo.InvariantCulture));
-        foreach (var s in Shapes) { psi.ArgumentList.Add(Key(s).Replace(' ', ':')); }
-        try
-        {
-            using var p = Process.Start(psi)!;
-            string output = p.StandardOutput.ReadToEnd();
-            string err = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0) { Console.WriteLine($"torch.mm skipped: {err.Trim().Split('\n').LastOrDefault()}"); return result; }
-            foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var f = line.Split('\t');   // key \t threads \t gflops
-                if (f.Length == 3)
-                    result[(f[0].Replace(':', ' '), int.Parse(f[1], CultureInfo.InvariantCulture))] = double.Parse(f[2], CultureInfo.InvariantCulture);
-                else Console.WriteLine(line);
-            }
-        }
-        catch (Exception e) { Console.WriteLine($"torch.mm skipped: {e.Message}"); }
-        return result;
-    }
 
     private static string FindScript()
     {
