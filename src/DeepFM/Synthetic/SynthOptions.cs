@@ -34,6 +34,13 @@ public sealed record SynthOptions
     /// <summary>Standard deviation σ₁ of the order-1 effects of head values (default 0.30).</summary>
     public double MainEffectScale { get; init; } = 0.30;
 
+    /// <summary>Standard deviation of each order-2 pair term within the head, before λ (default 0.26).</summary>
+    public double PairEffectScale { get; init; } = 0.26;
+
+    /// <summary>Standard deviation of each order-3 triple term within the head, before λ (default 0.22). Only the deep
+    /// part of DeepFM can represent it.</summary>
+    public double TripleEffectScale { get; init; } = 0.22;
+
     /// <summary>Multiplier λ of all order-2 and order-3 effects (default 1; 0 leaves an order-1-only model).</summary>
     public double InteractionStrength { get; init; } = 1.0;
 
@@ -59,6 +66,8 @@ public sealed record SynthOptions
             throw new ArgumentOutOfRangeException(nameof(MaxCardinality), MaxCardinality, "MaxCardinality must lie in [1, 10⁸].");
         if (HeadSize < 0) throw new ArgumentOutOfRangeException(nameof(HeadSize), HeadSize, "HeadSize must be non-negative.");
         CheckScale(MainEffectScale, nameof(MainEffectScale));
+        CheckScale(PairEffectScale, nameof(PairEffectScale));
+        CheckScale(TripleEffectScale, nameof(TripleEffectScale));
         CheckScale(InteractionStrength, nameof(InteractionStrength));
         CheckScale(IntegerEffectScale, nameof(IntegerEffectScale));
         CheckScale(MissingRateScale, nameof(MissingRateScale));

@@ -14,15 +14,6 @@ internal sealed class SynthWorld
     public const int LatentDim = 2;
     public const int CalibrationRows = 50_000;
 
-    /// <summary>Sd of each order-2 pair term ⟨u_a, u_b⟩/√D within the head, before λ (each u is unit-variance per
-    /// coordinate). 9 pairs at 0.26 give an interaction variance comparable to the order-1 part, which is what makes an
-    /// order-1 model lose several AUC points.</summary>
-    public const double PairScale = 0.26;
-
-    /// <summary>Sd of each order-3 term Σ_d u_a,d·u_b,d·u_c,d/√D within the head, before λ. Kept smaller than the
-    /// pairs because only the deep part of DeepFM can represent it.</summary>
-    public const double TripleScale = 0.22;
-
     /// <summary>Order-2 groups (0-based C fields): every pair inside a group interacts through a shared latent space,
     /// so the planted order-2 part is exactly an FM with D = 2 per group. Moderate cardinalities (16–1000) so that
     /// the head values are seen often enough to be learned. 6 + 3 = 9 pairs.</summary>
@@ -125,8 +116,8 @@ internal sealed class SynthWorld
             _tripleLatent[t] = new double[3][];
             for (int m = 0; m < 3; m++) _tripleLatent[t][m] = NewLatent(ref rng, Triples[t][m]);
         }
-        _pairCoef = options.InteractionStrength * PairScale / Math.Sqrt(LatentDim);
-        _tripleCoef = options.InteractionStrength * TripleScale / Math.Sqrt(LatentDim);
+        _pairCoef = options.InteractionStrength * options.PairEffectScale / Math.Sqrt(LatentDim);
+        _tripleCoef = options.InteractionStrength * options.TripleEffectScale / Math.Sqrt(LatentDim);
 
         BaseLogit = Calibrate(options.BaseRate);
     }
