@@ -97,6 +97,22 @@ public class GemmTests
         }
     }
 
+    [Fact]
+    public void MatchesReferenceOnLinearLayerCalls()
+    {
+        // The three calls of a Linear layer (W stored in×out), batch 1024, 390 → 200, as on two threads.
+        var rng = new Random(17);
+        int saved = Parallelism.MaxDegree;
+        try
+        {
+            Parallelism.MaxDegree = 2;
+            new Case(rng, false, false, 1024, 200, 390, pad: 0).Check(accumulate: true);   // Y += X·W
+            new Case(rng, true, false, 390, 200, 1024, pad: 0).Check(accumulate: true);    // dW += Xᵀ·dY
+            new Case(rng, false, true, 1024, 390, 200, pad: 0).Check(accumulate: false);   // dX = dY·Wᵀ
+        }
+        finally { Parallelism.MaxDegree = saved; }
+    }
+
     [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
