@@ -94,6 +94,7 @@ internal sealed class ModelOptionSet
     public Option<float?> LearningRate { get; } = new("--lr") { Description = "Learning rate (default 1e-3 for adam, 0.2 for ftrl, 0.01 otherwise)." };
     public Option<float?> L2 { get; } = new("--l2") { Description = "L2 on dense weights." };
     public Option<float?> L2Embedding { get; } = new("--l2-embedding") { Description = "L2 on the embedding rows of each batch (default 0.05 for deep models, 0 for lr and fm)." };
+    public Option<string> EmbeddingUpdateMode { get; } = new("--embedding-update") { Description = "Embedding updates: auto (dense for tables up to 1M numbers, lazy above), lazy (only rows in the batch), dense (every row every step; L2 then acts on the whole table).", DefaultValueFactory = _ => "auto" };
     public Option<long> Seed { get; } = new("--seed") { Description = "Seed of initialisation, dropout, shuffling and the random split.", DefaultValueFactory = _ => 2017 };
     public Option<int> Patience { get; } = new("--patience") { Description = "Validations without AUC improvement before stopping.", DefaultValueFactory = _ => 2 };
     public Option<int> EvalEvery { get; } = new("--eval-every") { Description = "Validate every N steps (0: every epoch).", DefaultValueFactory = _ => 0 };
@@ -103,7 +104,7 @@ internal sealed class ModelOptionSet
     public void AddTo(Command command, bool includeModel = true)
     {
         if (includeModel) command.Options.Add(Model);
-        foreach (var o in new Option[] { Epochs, BatchSize, EmbeddingSize, Hidden, Dropout, Activation, BatchNorm, Optimizer, LearningRate, L2, L2Embedding, Seed, Patience, EvalEvery, LrDecay, ClipNorm })
+        foreach (var o in new Option[] { Epochs, BatchSize, EmbeddingSize, EmbeddingUpdateMode, Hidden, Dropout, Activation, BatchNorm, Optimizer, LearningRate, L2, L2Embedding, Seed, Patience, EvalEvery, LrDecay, ClipNorm })
             command.Options.Add(o);
     }
 
@@ -133,6 +134,13 @@ internal sealed class ModelOptionSet
             L2 = r.GetValue(L2) ?? Defaults.L2,
             L2Embedding = r.GetValue(L2Embedding) ?? Defaults.L2EmbeddingFor(model),
             Seed = r.GetValue(Seed),
+            EmbeddingUpdate = (r.GetValue(EmbeddingUpdateMode) ?? "auto").ToLowerInvariant() switch
+            {
+                "auto" => EmbeddingUpdate.Auto,
+                "lazy" => EmbeddingUpdate.Lazy,
+                "dense" => EmbeddingUpdate.Dense,
+                var other => throw new UserInputException($"--embedding-update must be auto, lazy or dense, not '{other}'."),
+            },
         };
     }
 

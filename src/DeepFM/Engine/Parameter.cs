@@ -44,7 +44,11 @@ public sealed class Parameter
     public bool IsSparse => Touched is not null;
 
     /// <summary>Rows written by backward passes since the last step (sparse parameters only).</summary>
-    public TouchedRows? Touched { get; }
+    public TouchedRows? Touched { get; private set; }
+
+    /// <summary>Turns a sparse table into a dense parameter: every row is then updated (and regularised) at every
+    /// step, as with PyTorch's dense embedding gradients.</summary>
+    public void MakeDense() => Touched = null;
 
     /// <summary>L2 regularisation coefficient λ: the optimizer adds <c>λ·w</c> to the gradient of every row it updates
     /// (for sparse parameters, only the rows in the batch, as in lazy Adam/FTRL implementations).</summary>

@@ -60,11 +60,11 @@ public sealed class Embedding : Module
         var values = batch.Values;
         var grad = Table.Grad.AsSpan();
         var g = gradOutput.Span;
-        var touched = Table.Touched!;
+        var touched = Table.Touched;
         for (int i = 0; i < ids.Length; i++)
         {
             int id = ids[i];
-            touched.Add(id);
+            touched?.Add(id);
             var dst = grad.Slice(id * k, k);
             var src = g.Slice(i * k, k);
             float x = values[i];

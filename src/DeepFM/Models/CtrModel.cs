@@ -28,7 +28,8 @@ public abstract class CtrModel : Module
     /// <summary>Back-propagates <c>dL/dlogit</c> (<c>B × 1</c>) for the last forward batch, accumulating gradients.</summary>
     public abstract void Backward(Matrix gradLogits);
 
-    /// <summary>Sets each parameter's L2 coefficient from the config: embedding tables get
+    /// <summary>Makes small embedding tables dense per <see cref="ModelConfig.EmbeddingUpdate"/>, and sets each
+    /// parameter's L2 coefficient from the config: embedding tables get
     /// <see cref="ModelConfig.L2Embedding"/>, dense weight matrices <see cref="ModelConfig.L2"/>. Call at the end of a
     /// model's constructor.</summary>
     protected void ApplyRegularization()
@@ -36,7 +37,12 @@ public abstract class CtrModel : Module
         foreach (var p in Parameters())
         {
             if (!p.IsTrainable) continue;
-            if (p.IsSparse) p.L2 = Config.L2Embedding;
+            if (p.IsSparse && EmbeddingUpdateRule.IsDense(Config.EmbeddingUpdate, p.Count))
+            {
+                p.MakeDense();
+                p.L2 = Config.L2Embedding;
+            }
+            else if (p.IsSparse) p.L2 = Config.L2Embedding;
             else if (p.Name.EndsWith("weight", StringComparison.Ordinal)) p.L2 = Config.L2;
         }
     }

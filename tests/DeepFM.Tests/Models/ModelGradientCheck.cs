@@ -28,9 +28,9 @@ internal static class ModelGradientCheck
         return batch;
     }
 
-    public static void Check(string model, ModelConfig? baseConfig = null, double relTol = 2e-2)
+    public static void Check(string model, ModelConfig? baseConfig = null, double relTol = 2e-2, EmbeddingUpdate update = EmbeddingUpdate.Lazy)
     {
-        var config = (baseConfig ?? new ModelConfig()) with { Model = model, Dropout = 0f, EmbeddingInitStd = 0.3f, Seed = 11 };
+        var config = (baseConfig ?? new ModelConfig()) with { Model = model, Dropout = 0f, EmbeddingInitStd = 0.3f, Seed = 11, EmbeddingUpdate = update };
         var space = Space;
         var net = ModelRegistry.Create(config, space);
         var rng = new Rng(12);

@@ -19,6 +19,20 @@ public class ModelGradientTests
         ModelGradientCheck.Check(model, new ModelConfig { Hidden = [12, 12, 6], EmbeddingSize = 3, BatchNorm = true, Activation = ActivationKind.Tanh });
 
     [Fact]
+    public void DenseEmbeddingUpdatesGiveTheSameGradients() =>
+        ModelGradientCheck.Check("deepfm", new ModelConfig { Hidden = [12, 6], EmbeddingSize = 3, BatchNorm = true, Activation = ActivationKind.Tanh },
+            update: EmbeddingUpdate.Dense);
+
+    [Fact]
+    public void AutoEmbeddingUpdateIsDenseOnlyForSmallTables()
+    {
+        var small = ModelRegistry.Create(new ModelConfig { Hidden = [4] }, new FeatureSpace(3, 1000));
+        var large = ModelRegistry.Create(new ModelConfig { Hidden = [4] }, new FeatureSpace(3, 200_000));
+        Assert.All(small.Parameters().Where(p => p.Name.EndsWith("table", StringComparison.Ordinal)), p => Assert.False(p.IsSparse));
+        Assert.All(large.Parameters().Where(p => p.Name == "embedding.table"), p => Assert.True(p.IsSparse));
+    }
+
+    [Fact]
     public void DeepFMLogitIsOrderOnePlusPairwisePlusDnn()
     {
         // With the DNN's output layer zeroed, DeepFM must reduce to an FM over the same shared embeddings.
