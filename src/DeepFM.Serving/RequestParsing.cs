@@ -20,13 +20,14 @@ internal static class RequestParsing
     /// </summary>
     public static void ParseJson(ReadOnlySpan<byte> body, LoadedModel model, int maxRows, EncodedRows rows)
     {
+        if (body.Trim(" \t\r\n"u8).IsEmpty) throw Bad("empty body: expected {\"rows\": [...]}");
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 8 });
         char[] chars = ArrayPool<char>.Shared.Rent(256);
         int[] seen = ArrayPool<int>.Shared.Rent(model.FeatureMap.FieldCount);
         try
         {
             Array.Clear(seen, 0, model.FeatureMap.FieldCount);
-            if (!reader.Read()) throw Bad("empty body: expected {\"rows\": [...]}");
+            reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject) throw Bad($"the body must be a JSON object {{\"rows\": [...]}}, not {Describe(reader.TokenType)}");
             bool sawRows = false;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)

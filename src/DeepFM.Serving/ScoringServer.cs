@@ -262,6 +262,9 @@ public sealed class ScoringServer : IAsyncDisposable
     {
         if (ctx.Response.HasStarted) return Task.CompletedTask;
         ctx.Response.StatusCode = status;
+        // The rest of an oversize body is never read; closing tells the client not to reuse a connection that still
+        // carries it (it would otherwise fail its next request on this connection).
+        if (status == StatusCodes.Status413PayloadTooLarge) ctx.Response.Headers.Connection = "close";
         ctx.Response.ContentType = "application/json";
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer, ErrorJson))
