@@ -1,0 +1,164 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using DeepFM.Data;
+using DeepFM.Features;
+using DeepFM.Models;
+using DeepFM.Serialization;
+using DeepFM.Training;
+
+namespace DeepFM.Serving;
+
+/// <summary>
+/// One loaded model file with everything a request needs, never mutated after construction: the service swaps the
+/// whole object on reload, so a request that took the old one finishes on it while new requests take the new one.
+/// </summary>
+public sealed class LoadedModel
+{
+    private readonly Channel<Scorer> _pool;
+
+    private LoadedModel(string path, string checksum, SavedModel saved, Scorer[] scorers)
+    {
+        Path = path;
+        Checksum = checksum;
+        Saved = saved;
+        LoadedUtc = DateTime.UtcNow;
+        var map = saved.FeatureMap;
+        int m = map.FieldCount;
+        MissingIds = new int[m];
+        MissingValues = new float[m];
+        var names = new Dictionary<string, int>(m, StringComparer.Ordinal);
+        for (int f = 0; f < m; f++)
+        {
+            // An absent key or a JSON null encodes exactly as an empty raw field did in training.
+            map.TryEncodeField(f, default, out MissingIds[f], out MissingValues[f]);
+            names[map.Fields[f].Name] = f;
+        }
+        FieldLookup = names.GetAlternateLookup<ReadOnlySpan<char>>();
+        MaxFieldNameLength = map.Fields.Max(x => x.Name.Length);
+        _pool = Channel.CreateUnbounded<Scorer>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+        foreach (var s in scorers) _pool.Writer.TryWrite(s);
+        Workers = scorers.Length;
+        InfoJson = BuildInfo();
+    }
+
+    /// <summary>The model file as given.</summary>
+    public string Path { get; }
+
+    /// <summary>SHA-256 of the model file, hex.</summary>
+    public string Checksum { get; }
+
+    /// <summary>The first loaded instance with its feature map and metadata.</summary>
+    public SavedModel Saved { get; }
+
+    /// <summary>Feature map requests are encoded with.</summary>
+    public FeatureMap FeatureMap => Saved.FeatureMap;
+
+    /// <summary>When this model started serving (UTC).</summary>
+    public DateTime LoadedUtc { get; }
+
+    /// <summary>Model instances in the pool.</summary>
+    public int Workers { get; }
+
+    internal int[] MissingIds { get; }
+    internal float[] MissingValues { get; }
+    internal Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> FieldLookup { get; }
+    internal int MaxFieldNameLength { get; }
+
+    /// <summary>The body of <c>GET /v1/model</c>, built once.</summary>
+    internal byte[] InfoJson { get; }
+
+    /// <summary>
+    /// Loads <paramref name="path"/> and builds <paramref name="workers"/> model instances. The file is read once; the
+    /// other instances are rebuilt from the config and get copies of every parameter (batch-norm statistics included),
+    /// which is exactly what <see cref="ModelFile.Load"/> does with the bytes.
+    /// </summary>
+    /// <exception cref="UserInputException">The file is missing, not a model, or corrupt.</exception>
+    public static LoadedModel Load(string path, int workers, int chunkRows)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkRows);
+        string checksum;
+        try { checksum = ModelFile.FileChecksum(path); }
+        catch (FileNotFoundException) { throw new UserInputException($"{path}: model file not found."); }
+        catch (DirectoryNotFoundException) { throw new UserInputException($"{path}: model file not found."); }
+        var saved = ModelFile.Load(path);
+        var first = saved.Model;
+        first.SetTraining(false);
+        var source = first.Parameters();
+        var scorers = new Scorer[workers];
+        scorers[0] = new Scorer(first, chunkRows);
+        for (int i = 1; i < workers; i++)
+        {
+            var copy = ModelRegistry.Create(first.Config, first.Space);
+            var target = copy.Parameters();
+            for (int p = 0; p < target.Count; p++) source[p].Value.AsSpan().CopyTo(target[p].Value);
+            copy.SetTraining(false);
+            scorers[i] = new Scorer(copy, chunkRows);
+        }
+        return new LoadedModel(path, checksum, saved, scorers);
+    }
+
+    /// <summary>Takes a free model instance, waiting while all are busy.</summary>
+    internal ValueTask<Scorer> RentAsync(CancellationToken cancel) => _pool.Reader.ReadAsync(cancel);
+
+    /// <summary>Returns an instance taken with <see cref="RentAsync"/>.</summary>
+    internal void Return(Scorer scorer) => _pool.Writer.TryWrite(scorer);
+
+    private byte[] BuildInfo()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            var model = Saved.Model;
+            w.WriteStartObject();
+            w.WriteString("model", model.Config.Model);
+            w.WriteString("path", System.IO.Path.GetFullPath(Path));
+            w.WriteString("checksum", Checksum);
+            w.WriteString("loadedUtc", LoadedUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString("format", FeatureMap.Format.ToString().ToLowerInvariant());
+            w.WriteString("numericEncoding", FeatureMap.NumericEncoding.ToString().ToLowerInvariant());
+            w.WriteNumber("featureCount", FeatureMap.FeatureCount);
+            w.WriteNumber("parameterCount", model.Parameters().Where(p => p.IsTrainable).Sum(p => (long)p.Value.Length));
+            w.WriteNumber("workers", Workers);
+            w.WritePropertyName("config");
+            JsonSerializer.Serialize(w, model.Config, ModelFile.Json);
+            w.WritePropertyName("metadata");
+            JsonSerializer.Serialize(w, Saved.Metadata, ModelFile.Json);
+            w.WriteStartArray("fields");
+            foreach (var f in FeatureMap.Fields)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", f.Name);
+                w.WriteString("kind", f.Kind == FieldKind.Categorical ? "categorical" : "numeric");
+                w.WriteNumber("size", f.Size);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}
+
+/// <summary>One model instance with its own input batch; used by one request at a time (its layers own buffers).</summary>
+internal sealed class Scorer(CtrModel model, int chunkRows)
+{
+    private readonly Batch _batch = new(chunkRows, model.Space.FieldCount);
+
+    public CtrModel Model { get; } = model;
+
+    /// <summary>Probabilities of every row, in order, a chunk at a time. Synchronous: the GEMM's per-thread scratch
+    /// buffers must not change hands mid-call.</summary>
+    public void Score(EncodedRows rows, Span<float> probabilities)
+    {
+        int m = rows.FieldCount;
+        for (int start = 0; start < rows.Count; start += _batch.Capacity)
+        {
+            int n = Math.Min(_batch.Capacity, rows.Count - start);
+            rows.Ids.AsSpan(start * m, n * m).CopyTo(_batch.IdBuffer);
+            rows.Values.AsSpan(start * m, n * m).CopyTo(_batch.ValueBuffer);
+            _batch.Size = n;
+            Predictor.PredictBatch(Model, _batch, probabilities.Slice(start, n));
+        }
+    }
+}

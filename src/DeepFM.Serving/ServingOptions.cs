@@ -1,0 +1,52 @@
+namespace DeepFM.Serving;
+
+/// <summary>Settings of the scoring service (<c>deepfm serve</c>).</summary>
+public sealed record ServingOptions
+{
+    /// <summary>Default largest request body: 8 MB.</summary>
+    public const long DefaultMaxBodyBytes = 8L << 20;
+
+    /// <summary>Default most rows per request.</summary>
+    public const int DefaultMaxRows = 10_000;
+
+    /// <summary>The model file (.dfm) served at start.</summary>
+    public required string ModelPath { get; init; }
+
+    /// <summary>Addresses to listen on, separated by ';' (port 0 picks a free port).</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:8080";
+
+    /// <summary>Largest accepted request body in bytes; larger bodies get 413.</summary>
+    public long MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
+
+    /// <summary>Most rows in one predict request; more get 400.</summary>
+    public int MaxRows { get; init; } = DefaultMaxRows;
+
+    /// <summary>Model instances scoring at once (each owns its layer buffers); 0 = one per core.</summary>
+    public int Workers { get; init; }
+
+    /// <summary>Rows per forward pass; larger requests are scored in chunks of this size, which bounds the
+    /// per-instance activation buffers whatever <see cref="MaxRows"/> is.</summary>
+    public int ChunkRows { get; init; } = 1024;
+
+    /// <summary>Reload the model when its file changes on disk.</summary>
+    public bool Watch { get; init; } = true;
+
+    /// <summary>Quiet time after the last file event before a watched reload, so a file still being copied is
+    /// read once it is complete.</summary>
+    public TimeSpan WatchDebounce { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Checks the settings.</summary>
+    /// <exception cref="UserInputException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelPath)) throw new UserInputException("--model is required.");
+        if (string.IsNullOrWhiteSpace(Urls)) throw new UserInputException("--urls must name at least one address.");
+        if (MaxBodyBytes < 1) throw new UserInputException($"--max-body-bytes must be positive, not {MaxBodyBytes}.");
+        if (MaxRows < 1) throw new UserInputException($"--max-rows must be positive, not {MaxRows}.");
+        if (Workers < 0) throw new UserInputException($"--workers must be 0 (one per core) or more, not {Workers}.");
+        if (ChunkRows < 1) throw new UserInputException($"chunk rows must be positive, not {ChunkRows}.");
+    }
+
+    /// <summary>Workers with 0 resolved to the core count.</summary>
+    public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;
+}
