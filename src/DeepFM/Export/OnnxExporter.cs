@@ -33,14 +33,21 @@ public static class OnnxExporter
     /// <summary>Name of the logit output.</summary>
     public const string LogitOutput = "logit";
 
-    /// <summary>Serialises <paramref name="model"/> (with optional file metadata) as an ONNX model.</summary>
-    public static byte[] ToBytes(CtrModel model, SavedModel? saved = null) => Build(model, saved).ToByteArray();
+    /// <summary>Serialises <paramref name="model"/> as an ONNX model with <c>ids</c>/<c>values</c> inputs.</summary>
+    public static byte[] ToBytes(CtrModel model) => Build(model, null, OnnxInputs.Ids).ToByteArray();
 
-    /// <summary>Exports a saved model to <paramref name="path"/>, atomically (temporary file, then rename).</summary>
-    public static void Export(SavedModel saved, string path)
+    /// <summary>Serialises a saved model (with its file metadata) as an ONNX model taking <paramref name="inputs"/>.</summary>
+    public static byte[] ToBytes(SavedModel saved, OnnxInputs inputs = OnnxInputs.Ids)
     {
         ArgumentNullException.ThrowIfNull(saved);
-        var bytes = ToBytes(saved.Model, saved);
+        return Build(saved.Model, saved, inputs).ToByteArray();
+    }
+
+    /// <summary>Exports a saved model to <paramref name="path"/>, atomically (temporary file, then rename).</summary>
+    public static void Export(SavedModel saved, string path, OnnxInputs inputs = OnnxInputs.Ids)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        var bytes = ToBytes(saved, inputs);
         string tmp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         try
         {
@@ -54,14 +61,21 @@ public static class OnnxExporter
         }
     }
 
-    internal static ModelProto Build(CtrModel model, SavedModel? saved)
+    internal static ModelProto Build(CtrModel model, SavedModel? saved, OnnxInputs inputs = OnnxInputs.Ids)
     {
         ArgumentNullException.ThrowIfNull(model);
         // Initializers are raw little-endian float32; every platform .NET runs on is little-endian, but say so if not.
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX export needs a little-endian machine.");
         // Parameters() assigns the dotted names the initializers are stored under.
         _ = model.Parameters();
-        var graph = new OnnxGraph(model.Space.FieldCount);
+        var graph = new OnnxGraph(model.Space.FieldCount, declareInputs: inputs == OnnxInputs.Ids);
+        if (inputs == OnnxInputs.Raw)
+        {
+            var map = saved?.FeatureMap ?? throw new ArgumentException("Raw inputs need the model's feature map (a SavedModel).", nameof(saved));
+            if (map.FieldCount != model.Space.FieldCount || map.FeatureCount != model.Space.FeatureCount)
+                throw new ArgumentException("The feature map does not match the model's input shape.", nameof(saved));
+            OnnxRawInputs.Build(graph, map);
+        }
         string logit = model.ToOnnx(graph);
         string probability = graph.Node("Sigmoid", [logit], "sigmoid");
         graph.Output(probability, ProbabilityOutput, 1);
@@ -75,14 +89,18 @@ public static class OnnxExporter
             Domain = "deepfm",
             ModelVersion = 1,
             DocString = $"{ModelRegistry.Canonical(model.Config.Model)}: {ModelRegistry.Describe(model.Config.Model)}. "
-                + "Inputs ids (int64 [N, m], global feature ids from the model's feature map) and values (float [N, m]); "
+                + (inputs == OnnxInputs.Raw
+                    ? "Inputs: one [N, 1] tensor per field, named after it (string for categorical fields, double for numeric ones, NaN = missing); "
+                    : "Inputs ids (int64 [N, m], global feature ids from the model's feature map) and values (float [N, m]); ")
                 + "outputs probability and logit (float [N, 1]).",
             Graph = graph.Proto,
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        if (inputs == OnnxInputs.Raw) proto.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxRawInputs.MlDomain, Version = OnnxRawInputs.MlOpset });
         // Enough to recognise the model and rebuild its inputs: which network, its settings, and the input shape.
         Meta(proto, "model", ModelRegistry.Canonical(model.Config.Model));
         Meta(proto, "config", JsonSerializer.Serialize(model.Config, ModelFile.Json));
+        Meta(proto, "inputs", inputs == OnnxInputs.Raw ? "raw" : "ids");
         Meta(proto, "field_count", model.Space.FieldCount.ToString(CultureInfo.InvariantCulture));
         Meta(proto, "feature_count", model.Space.FeatureCount.ToString(CultureInfo.InvariantCulture));
         if (saved is not null)

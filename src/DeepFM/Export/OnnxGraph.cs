@@ -7,17 +7,21 @@ namespace DeepFM.Export;
 /// <summary>A node attribute (the few kinds the exporter uses).</summary>
 public readonly struct OnnxAttribute
 {
-    private OnnxAttribute(string name, long? i, long[]? ints, float? f)
+    private OnnxAttribute(string name, long? i, long[]? ints, float? f, string[]? strings = null, TensorProto? tensor = null)
     {
         Name = name;
         _i = i;
         _ints = ints;
         _f = f;
+        _strings = strings;
+        _tensor = tensor;
     }
 
     private readonly long? _i;
     private readonly long[]? _ints;
     private readonly float? _f;
+    private readonly string[]? _strings;
+    private readonly TensorProto? _tensor;
 
     /// <summary>Attribute name, e.g. <c>axis</c>.</summary>
     public string Name { get; }
@@ -31,12 +35,20 @@ public readonly struct OnnxAttribute
     /// <summary>A float attribute.</summary>
     public static OnnxAttribute Float(string name, float value) => new(name, null, null, value);
 
+    /// <summary>A string-list attribute (UTF-8).</summary>
+    public static OnnxAttribute Strings(string name, params string[] values) => new(name, null, null, null, values);
+
+    /// <summary>A tensor attribute.</summary>
+    internal static OnnxAttribute Tensor(string name, TensorProto value) => new(name, null, null, null, null, value);
+
     internal AttributeProto ToProto()
     {
         var a = new AttributeProto { Name = Name };
         if (_i is { } i) { a.Type = AttributeProto.Types.AttributeType.Int; a.I = i; }
         else if (_ints is { } ints) { a.Type = AttributeProto.Types.AttributeType.Ints; a.Ints.AddRange(ints); }
         else if (_f is { } f) { a.Type = AttributeProto.Types.AttributeType.Float; a.F = f; }
+        else if (_strings is { } strings) { a.Type = AttributeProto.Types.AttributeType.Strings; a.Strings.AddRange(strings.Select(ByteString.CopyFromUtf8)); }
+        else if (_tensor is { } tensor) { a.Type = AttributeProto.Types.AttributeType.Tensor; a.T = tensor; }
         else throw new InvalidOperationException($"Attribute '{Name}' has no value.");
         return a;
     }
@@ -62,25 +74,45 @@ public sealed class OnnxGraph
     private readonly Dictionary<Engine.Parameter, string> _parameters = [];
     private string? _valuesColumn;
 
-    /// <summary>Creates a graph whose inputs have <paramref name="fieldCount"/> fields per row.</summary>
-    public OnnxGraph(int fieldCount)
+    /// <summary>Creates a graph whose inputs are <see cref="IdsName"/> and <see cref="ValuesName"/>, with
+    /// <paramref name="fieldCount"/> fields per row.</summary>
+    public OnnxGraph(int fieldCount) : this(fieldCount, declareInputs: true) { }
+
+    /// <summary>Creates a graph; without <paramref name="declareInputs"/> the caller declares its own inputs and computes
+    /// <see cref="Ids"/> and <see cref="Values"/> from them (<see cref="SetModelInputs"/>) before any model fragment.</summary>
+    internal OnnxGraph(int fieldCount, bool declareInputs)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fieldCount);
         FieldCount = fieldCount;
-        _graph.Input.Add(TensorValue(IdsName, TensorProto.Types.DataType.Int64, "N", fieldCount));
-        _graph.Input.Add(TensorValue(ValuesName, TensorProto.Types.DataType.Float, "N", fieldCount));
-        _names.Add(IdsName);
-        _names.Add(ValuesName);
+        if (!declareInputs) return;
+        Input(IdsName, TensorProto.Types.DataType.Int64, fieldCount);
+        Input(ValuesName, TensorProto.Types.DataType.Float, fieldCount);
+        SetModelInputs(IdsName, ValuesName);
     }
 
     /// <summary>Number of fields m.</summary>
     public int FieldCount { get; }
 
-    /// <summary>The feature-id input (int64 <c>[N, m]</c>).</summary>
-    public string Ids => IdsName;
+    /// <summary>The feature ids the model reads (int64 <c>[N, m]</c>): the graph input, or values computed from raw inputs.</summary>
+    public string Ids { get; private set; } = "";
 
-    /// <summary>The feature-value input (float <c>[N, m]</c>).</summary>
-    public string Values => ValuesName;
+    /// <summary>The feature values the model reads (float <c>[N, m]</c>).</summary>
+    public string Values { get; private set; } = "";
+
+    /// <summary>Sets the values that play the model's ids and values inputs.</summary>
+    internal void SetModelInputs(string ids, string values)
+    {
+        Ids = ids;
+        Values = values;
+    }
+
+    /// <summary>Declares a <c>[N, cols]</c> graph input under the exact name <paramref name="name"/>.</summary>
+    internal string Input(string name, TensorProto.Types.DataType type, int cols)
+    {
+        if (!_names.Add(name)) throw new UserInputException($"ONNX export: two graph values would be named '{name}'.");
+        _graph.Input.Add(TensorValue(name, type, "N", cols));
+        return name;
+    }
 
     /// <summary>The values as <c>[N, m, 1]</c>, ready to scale gathered <c>[N, m, k]</c> embeddings. Built on first use
     /// and shared by every embedding table of the model.</summary>
@@ -140,10 +172,15 @@ public sealed class OnnxGraph
 
     /// <summary>Appends a node of the default ONNX domain with one output, named after <paramref name="hint"/>
     /// (made unique); returns the output's name.</summary>
-    public string Node(string opType, string[] inputs, string hint, params OnnxAttribute[] attributes)
+    public string Node(string opType, string[] inputs, string hint, params OnnxAttribute[] attributes) =>
+        NodeIn("", opType, inputs, hint, attributes);
+
+    /// <summary>Appends a node of operator domain <paramref name="domain"/> (e.g. <c>ai.onnx.ml</c>, which the exporter
+    /// then imports); returns its output's name.</summary>
+    internal string NodeIn(string domain, string opType, string[] inputs, string hint, params OnnxAttribute[] attributes)
     {
         string output = Unique(hint);
-        var node = new NodeProto { OpType = opType, Name = output };
+        var node = new NodeProto { OpType = opType, Name = output, Domain = domain };
         node.Input.AddRange(inputs);
         node.Output.Add(output);
         foreach (var a in attributes) node.Attribute.Add(a.ToProto());
@@ -174,11 +211,22 @@ public sealed class OnnxGraph
         // 0 copies N from the input, so the graph works for any batch size, including an empty one.
         Node("Reshape", [input, Constant(hint + "_shape", [0, fields, dim])], hint);
 
+    /// <summary>Adds a float64 constant (an initializer) of shape <paramref name="dims"/>; returns its name.</summary>
+    internal string Constant(string hint, double[] values, long[] dims)
+    {
+        string name = Unique(hint);
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Double };
+        tensor.Dims.AddRange(dims);
+        tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
     /// <summary>Declares a float <c>[N, cols]</c> graph output computed by <paramref name="value"/>, under the exact
     /// name <paramref name="name"/> (an Identity node renames it).</summary>
     internal void Output(string value, string name, int cols)
     {
-        if (!_names.Add(name)) throw new InvalidOperationException($"Graph value '{name}' already exists.");
+        if (!_names.Add(name)) throw new UserInputException($"ONNX export: the output '{name}' would have the name of another graph value (a field named '{name}'?).");
         var node = new NodeProto { OpType = "Identity", Name = name };
         node.Input.Add(value);
         node.Output.Add(name);
