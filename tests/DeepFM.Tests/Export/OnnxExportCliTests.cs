@@ -41,6 +41,40 @@ public class OnnxExportCliTests
         Assert.Equal(saved.FeatureMap.Hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture),
             session.ModelMetadata.CustomMetadataMap["feature_map_hash"]);
 
+        // Raw inputs: the Criteo fields by name, the vocabularies and bucketing inside the graph.
+        string raw = dir.File("raw.onnx");
+        (code, output, err) = CliRunner.Run("export", "--model", model, "--inputs", "raw", "--out", raw);
+        Assert.True(code == 0, err);
+        Assert.Contains("I1 double [N, 1]", output);
+        Assert.Contains("C26 string [N, 1]", output);
+        using (var rawSession = OnnxRunner.Open(File.ReadAllBytes(raw)))
+        {
+            var lines = File.ReadAllLines(train).Select(l => l.Split('\t')).ToArray();
+            var names = saved.FeatureMap.Fields.Select(f => f.Name).ToArray();
+            var inputs = new List<Microsoft.ML.OnnxRuntime.OrtValue>();
+            try
+            {
+                for (int f = 0; f < names.Length; f++)
+                {
+                    int column = f + 1;
+                    string Cell(string[] l) => column < l.Length ? l[column] : "";
+                    inputs.Add(f < 13
+                        ? Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(
+                            lines.Select(l => Cell(l) is { Length: > 0 } c ? double.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : double.NaN).ToArray(), [lines.Length, 1])
+                        : Microsoft.ML.OnnxRuntime.OrtValue.CreateFromStringTensor(
+                            new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<string>(lines.Select(Cell).ToArray(), [lines.Length, 1])));
+                }
+                using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+                using var results = rawSession.Run(runOptions, names, inputs, ["probability"]);
+                var rawP = results[0].GetTensorDataAsSpan<float>().ToArray();
+                for (int i = 0; i < rows; i++) Assert.True(Math.Abs(rawP[i] - ours[i]) <= 1e-5, $"raw row {i}: {rawP[i]} vs {ours[i]}");
+            }
+            finally
+            {
+                foreach (var v in inputs) v.Dispose();
+            }
+        }
+
         // --out defaults to the model's path with extension .onnx.
         File.Delete(onnx);
         (code, _, err) = CliRunner.Run("export", "--model", model);
@@ -78,6 +112,10 @@ public class OnnxExportCliTests
         (code, _, err) = CliRunner.Run("export", "--model", foreign, "--format", "pmml", "--out", outPath);
         Assert.Equal(1, code);
         Assert.Contains("--format must be onnx", err);
+
+        (code, _, err) = CliRunner.Run("export", "--model", foreign, "--inputs", "text", "--out", outPath);
+        Assert.Equal(1, code);
+        Assert.Contains("--inputs must be ids or raw", err);
 
         (code, _, err) = CliRunner.Run("export", "--model", foreign, "--out", dir.File("no/such/folder/x.onnx"));
         Assert.Equal(1, code);
