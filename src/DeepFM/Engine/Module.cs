@@ -69,4 +69,9 @@ public abstract class Layer : Module
 
     /// <summary>Given dLoss/dOutput for the last forward batch, accumulates parameter gradients and returns dLoss/dInput.</summary>
     public abstract Matrix Backward(Matrix gradOutput);
+
+    /// <summary>Appends to <paramref name="graph"/> the nodes computing this layer's evaluation-mode output from the
+    /// value named <paramref name="input"/> (<c>[N, in]</c>); returns the output's name (<c>[N, out]</c>). Abstract so
+    /// that every layer ships its export with its forward pass.</summary>
+    public abstract string ToOnnx(Export.OnnxGraph graph, string input);
 }

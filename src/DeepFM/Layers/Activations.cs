@@ -45,6 +45,15 @@ public sealed class Activation : Layer
     }
 
     /// <inheritdoc />
+    public override string ToOnnx(Export.OnnxGraph graph, string input) => Kind switch
+    {
+        ActivationKind.Relu => graph.Node("Relu", [input], "relu"),
+        ActivationKind.Tanh => graph.Node("Tanh", [input], "tanh"),
+        ActivationKind.Sigmoid => graph.Node("Sigmoid", [input], "sigmoid"),
+        _ => input,
+    };
+
+    /// <inheritdoc />
     public override Matrix Backward(Matrix gradOutput)
     {
         // Derivatives are expressed through the saved output y, so the input need not be kept.

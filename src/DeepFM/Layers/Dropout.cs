@@ -46,6 +46,9 @@ public sealed class Dropout : Layer
         return _output;
     }
 
+    /// <summary>Dropout is the identity in evaluation mode, so it adds no node.</summary>
+    public override string ToOnnx(Export.OnnxGraph graph, string input) => input;
+
     /// <inheritdoc />
     public override Matrix Backward(Matrix gradOutput)
     {

@@ -54,6 +54,17 @@ public sealed class FactorizationMachine : Layer
         return _output;
     }
 
+    /// <summary>Rendle's identity as ops: <c>½[Σ_d (Σ_i e_id)² − Σ_{i,d} e_id²]</c>, from <c>[N, m·k]</c> to <c>[N, 1]</c>.</summary>
+    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    {
+        string fields = graph.SplitFields(input, Fields, Dim, "fm.fields");                       // [N, m, k]
+        string sums = graph.ReduceSum(fields, [1], keepDims: false, "fm.sum");                    // S_d: [N, k]
+        string sumSquared = graph.ReduceSum(graph.Mul(sums, sums, "fm.sum_sq"), [1], keepDims: true, "fm.square_of_sum");
+        string squares = graph.ReduceSum(graph.Mul(input, input, "fm.sq"), [1], keepDims: true, "fm.sum_of_squares");
+        string difference = graph.Node("Sub", [sumSquared, squares], "fm.difference");          // [N, 1]
+        return graph.Mul(difference, graph.Constant("fm.half", [0.5f], [1]), "fm");
+    }
+
     /// <inheritdoc />
     public override Matrix Backward(Matrix gradOutput)
     {

@@ -40,6 +40,15 @@ public sealed class FeaturesLinear : Module
         return _output;
     }
 
+    /// <summary>Appends <c>Σ_j w_{i_j}·x_j + b</c> to <paramref name="graph"/> (<c>[N, 1]</c>); returns the output's name.</summary>
+    public string ToOnnx(Export.OnnxGraph graph)
+    {
+        string terms = _weights.ToOnnx(graph);                                    // [N, m] (k = 1)
+        string prefix = Weights.Name.EndsWith(".w.table", StringComparison.Ordinal) ? Weights.Name[..^".w.table".Length] : "linear";
+        string sum = graph.ReduceSum(terms, [1], keepDims: true, prefix + ".sum");
+        return Bias is null ? sum : graph.Add(sum, graph.Parameter(Bias, 1), prefix);
+    }
+
     /// <summary>Back-propagates <c>dL/dy</c> (<c>B × 1</c>).</summary>
     public void Backward(Matrix gradOutput)
     {

@@ -55,6 +55,21 @@ public sealed class InnerProduct : Layer
         return _output;
     }
 
+    /// <summary>Every pair at once: gather the left fields i and the right fields j of all pairs (in
+    /// <see cref="Forward"/>'s order), multiply, and sum over the embedding axis; <c>[N, m·k] → [N, m(m−1)/2]</c>.</summary>
+    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    {
+        var left = new long[Outputs];
+        var right = new long[Outputs];
+        int p = 0;
+        for (int i = 0; i < Fields; i++)
+            for (int j = i + 1; j < Fields; j++) { left[p] = i; right[p] = j; p++; }
+        string fields = graph.SplitFields(input, Fields, Dim, "inner.fields");                   // [N, m, k]
+        string a = graph.Gather(fields, left, axis: 1, "inner.left");                            // [N, P, k]
+        string b = graph.Gather(fields, right, axis: 1, "inner.right");
+        return graph.ReduceSum(graph.Mul(a, b, "inner.products"), [2], keepDims: false, "inner"); // [N, P]
+    }
+
     /// <inheritdoc />
     public override Matrix Backward(Matrix gradOutput)
     {

@@ -50,6 +50,15 @@ public sealed class Linear : Layer
     }
 
     /// <inheritdoc />
+    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    {
+        // Node names follow the parameter names (dnn.0.weight → dnn.0.matmul), so the graph reads like the model file.
+        string prefix = Weight.Name.EndsWith(".weight", StringComparison.Ordinal) ? Weight.Name[..^".weight".Length] : "linear";
+        string product = graph.Node("MatMul", [input, graph.Parameter(Weight)], prefix + ".matmul");
+        return graph.Add(product, graph.Parameter(Bias, Outputs), prefix + ".add");
+    }
+
+    /// <inheritdoc />
     public override Matrix Backward(Matrix gradOutput)
     {
         var x = _input ?? throw new InvalidOperationException("Backward before Forward.");

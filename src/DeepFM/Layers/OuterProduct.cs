@@ -67,6 +67,23 @@ public sealed class OuterProduct : Layer
         return _output;
     }
 
+    /// <summary><c>f_Σ</c> by a sum over fields, the full <c>f_Σ f_Σᵀ</c> by broadcasting <c>[N, k, 1]·[N, 1, k]</c>, then
+    /// the upper triangle (row-major, as <see cref="Forward"/>) by one Gather of flat indices <c>a·k + b</c>, <c>a ≤ b</c>.</summary>
+    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    {
+        int k = Dim;
+        var upper = new long[Outputs];
+        int p = 0;
+        for (int a = 0; a < k; a++)
+            for (int b = a; b < k; b++) upper[p++] = (long)a * k + b;
+        string fields = graph.SplitFields(input, Fields, k, "outer.fields");                     // [N, m, k]
+        string f = graph.ReduceSum(fields, [1], keepDims: false, "outer.sum");                   // f_Σ: [N, k]
+        string column = graph.Node("Unsqueeze", [f, graph.Constant("outer.axes_2", [2])], "outer.column"); // [N, k, 1]
+        string row = graph.Node("Unsqueeze", [f, graph.Constant("outer.axes_1", [1])], "outer.row");       // [N, 1, k]
+        string full = graph.Flatten(graph.Mul(column, row, "outer.matrix"), "outer.flat");       // [N, k·k]
+        return graph.Gather(full, upper, axis: 1, "outer");                                      // [N, k(k+1)/2]
+    }
+
     /// <inheritdoc />
     public override Matrix Backward(Matrix gradOutput)
     {

@@ -27,6 +27,14 @@ public sealed class Sequential : Layer
     }
 
     /// <inheritdoc />
+    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    {
+        var x = input;
+        foreach (var layer in _layers) x = layer.ToOnnx(graph, x);
+        return x;
+    }
+
+    /// <inheritdoc />
     public override Matrix Backward(Matrix gradOutput)
     {
         var g = gradOutput;

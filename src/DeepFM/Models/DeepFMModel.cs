@@ -48,6 +48,17 @@ public sealed class DeepFMModel : CtrModel
     }
 
     /// <inheritdoc />
+    public override string ToOnnx(Export.OnnxGraph graph)
+    {
+        // The shared table is looked up once and feeds both components, as in Forward; same summation order too.
+        string e = _embedding.ToOnnx(graph);
+        string yFm = _fm.ToOnnx(graph, e);
+        string order1 = _linear.ToOnnx(graph);
+        string yDnn = _dnn.ToOnnx(graph, e);
+        return graph.Add(graph.Add(yFm, order1, "fm_sum"), yDnn, "logit_sum");
+    }
+
+    /// <inheritdoc />
     public override void Backward(Matrix gradLogits)
     {
         _linear.Backward(gradLogits);

@@ -38,6 +38,14 @@ public sealed class FactorizationMachineModel : CtrModel
     }
 
     /// <inheritdoc />
+    public override string ToOnnx(Export.OnnxGraph graph)
+    {
+        string order1 = _linear.ToOnnx(graph);
+        string order2 = _fm.ToOnnx(graph, _embedding.ToOnnx(graph));
+        return graph.Add(order1, order2, "logit_sum");
+    }
+
+    /// <inheritdoc />
     public override void Backward(Matrix gradLogits)
     {
         _linear.Backward(gradLogits);

@@ -49,6 +49,16 @@ public sealed class FmDnnModel : CtrModel
     }
 
     /// <inheritdoc />
+    public override string ToOnnx(Export.OnnxGraph graph)
+    {
+        // Same summation order as Forward: (order1 + order2) + y_DNN.
+        string order1 = _linear.ToOnnx(graph);
+        string order2 = _fm.ToOnnx(graph, _fmEmbedding.ToOnnx(graph));
+        string yDnn = _dnn.ToOnnx(graph, _dnnEmbedding.ToOnnx(graph));
+        return graph.Add(graph.Add(order1, order2, "fm_sum"), yDnn, "logit_sum");
+    }
+
+    /// <inheritdoc />
     public override void Backward(Matrix gradLogits)
     {
         _linear.Backward(gradLogits);

@@ -81,5 +81,8 @@ public sealed class FnnModel : CtrModel, IPretrainedModel
     public override Matrix Forward(Batch batch) => _dnn.Forward(_embedding.Forward(batch));
 
     /// <inheritdoc />
+    public override string ToOnnx(Export.OnnxGraph graph) => _dnn.ToOnnx(graph, _embedding.ToOnnx(graph));
+
+    /// <inheritdoc />
     public override void Backward(Matrix gradLogits) => _embedding.Backward(_dnn.Backward(gradLogits));
 }

@@ -21,5 +21,8 @@ public sealed class LogisticRegression : CtrModel
     public override Matrix Forward(Batch batch) => _linear.Forward(batch);
 
     /// <inheritdoc />
+    public override string ToOnnx(Export.OnnxGraph graph) => _linear.ToOnnx(graph);
+
+    /// <inheritdoc />
     public override void Backward(Matrix gradLogits) => _linear.Backward(gradLogits);
 }

@@ -44,6 +44,10 @@ public sealed class ProductNetworkModel : CtrModel
     }
 
     /// <inheritdoc />
+    public override string ToOnnx(Export.OnnxGraph graph) =>
+        _dnn.ToOnnx(graph, _product.ToOnnx(graph, _embedding.ToOnnx(graph)));
+
+    /// <inheritdoc />
     public override void Backward(Matrix gradLogits) =>
         _embedding.Backward(_product.Backward(_dnn.Backward(gradLogits)));
 }

@@ -42,6 +42,14 @@ public sealed class WideDeepModel : CtrModel
     }
 
     /// <inheritdoc />
+    public override string ToOnnx(Export.OnnxGraph graph)
+    {
+        string yLr = _linear.ToOnnx(graph);
+        string yDnn = _dnn.ToOnnx(graph, _embedding.ToOnnx(graph));
+        return graph.Add(yLr, yDnn, "logit_sum");
+    }
+
+    /// <inheritdoc />
     public override void Backward(Matrix gradLogits)
     {
         _linear.Backward(gradLogits);
