@@ -80,30 +80,3 @@ internal static class DataTestUtil
         return p;
     }
 }
-
-/// <summary>A temporary directory deleted on dispose.</summary>
-internal sealed class TempDir : IDisposable
-{
-    public TempDir() => Directory.CreateDirectory(Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "deepfm-data-" + Guid.NewGuid().ToString("N")));
-    public string Path { get; }
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public string Write(string name, string content)
-    {
-        string p = File(name);
-        System.IO.File.WriteAllText(p, content, new UTF8Encoding(false));
-        return p;
-    }
-
-    public string WriteBytes(string name, byte[] content)
-    {
-        string p = File(name);
-        System.IO.File.WriteAllBytes(p, content);
-        return p;
-    }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, true); } catch (IOException) { }
-    }
-}
