@@ -1,0 +1,111 @@
+using DeepFM.Engine;
+using DeepFM.Layers;
+using DeepFM.Training;
+
+namespace DeepFM.Tests.Engine;
+
+/// <summary>Fast (vectorised, multi-threaded) kernels against their plain definitions.</summary>
+public class FastPathTests
+{
+    private static T WithThreads<T>(int threads, Func<T> body)
+    {
+        int saved = Parallelism.MaxDegree;
+        Parallelism.MaxDegree = threads;
+        try { return body(); }
+        finally { Parallelism.MaxDegree = saved; }
+    }
+
+    [Theory]
+    [InlineData(0.5f, 1)]
+    [InlineData(0.1f, 2)]
+    [InlineData(0.3f, 2)]
+    public void DropoutMaskFollowsItsDefinitionKeepRateAndSeed(float rate, int threads)
+    {
+        var x = GradientCheck.Random(300, 333, new Rng(1));   // 99,900 elements: not a multiple of 16
+        float[] Run(ulong seed) => WithThreads(threads, () => new Dropout(rate, new Rng(seed)).Forward(x).Span.ToArray());
+        var y = Run(5);
+        var layer = new Dropout(rate, new Rng(5));
+        ulong key = new Rng(5).NextUInt64();     // the layer's first forward pass draws one key
+        float scale = 1f / (1f - rate);
+        int kept = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            bool keep = Dropout.KeepsUnit(key, layer.Threshold, i);
+            Assert.Equal(keep ? x.Span[i] * scale : 0f, y[i]);
+            if (keep) kept++;
+        }
+        Assert.InRange(kept / (double)y.Length, 1 - rate - 0.006, 1 - rate + 0.006);
+        Assert.Equal(y, Run(5));                  // same seed, same mask
+        Assert.NotEqual(y, Run(6));
+        Assert.Equal(y, WithThreads(3 - threads, () => new Dropout(rate, new Rng(5)).Forward(x).Span.ToArray()));
+    }
+
+    [Fact]
+    public void DropoutDrawsANewMaskEachPass()
+    {
+        var x = GradientCheck.Random(64, 64, new Rng(1));
+        var d = new Dropout(0.5f, new Rng(3));
+        var a = d.Forward(x).Span.ToArray();
+        var b = d.Forward(x).Span.ToArray();
+        Assert.NotEqual(a, b);
+    }
+
+    [Fact]
+    public void VectorisedAdamEqualsTheScalarFormulaBitwise()
+    {
+        var rng = new Rng(4);
+        float[] Rand(int n, float scale) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = (rng.NextFloat() - 0.5f) * scale; return a; }
+        foreach (int n in new[] { 1, 7, 8, 10, 37, 1000 })
+            foreach (long t in new long[] { 1, 2, 50, 10_000 })
+            {
+                var c = new Adam.AdamConstants(1e-3f, 0.9f, 0.999f, 1e-8f, t);
+                var w = Rand(n, 2); var g = Rand(n, 1); var m = Rand(n, 0.1f); var v = Rand(n, 0.01f);
+                for (int i = 0; i < n; i++) v[i] = Math.Abs(v[i]);
+                var (w2, m2, v2) = ((float[])w.Clone(), (float[])m.Clone(), (float[])v.Clone());
+                Adam.Apply(c, w, g, m, v);
+                Adam.ApplyScalar(c, w2, g, m2, v2);
+                Assert.Equal(w2, w);
+                Assert.Equal(m2, m);
+                Assert.Equal(v2, v);
+            }
+    }
+
+    [Theory]
+    [InlineData(3)]      // few rows touched: the touched list is visited
+    [InlineData(900)]    // many: the row range is scanned in runs
+    public void LazyAdamOnTouchedRowsEqualsRowByRowScalarUpdates(int touches)
+    {
+        const int rows = 1000, k = 10;
+        var rng = new Rng(6);
+        var p = new Parameter("t", rows, k, sparse: true) { L2 = 1e-3f };
+        for (int i = 0; i < p.Value.Length; i++) p.Value[i] = rng.NextFloat() - 0.5f;
+        var w = (float[])p.Value.Clone();
+        var m = new float[w.Length];
+        var v = new float[w.Length];
+        var adam = new Adam(1e-2f);
+        for (int step = 1; step <= 3; step++)
+        {
+            var touched = new List<int>();
+            for (int i = 0; i < touches; i++)
+            {
+                int r = rng.NextInt(rows);
+                p.Touched!.Add(r);
+                if (!touched.Contains(r)) touched.Add(r);
+                for (int d = 0; d < k; d++) p.GradRow(r)[d] += rng.NextFloat() - 0.5f;
+            }
+            var c = new Adam.AdamConstants(1e-2f, 0.9f, 0.999f, 1e-8f, step);
+            foreach (int r in touched)
+            {
+                var g = p.GradRow(r).ToArray();
+                for (int d = 0; d < k; d++) g[d] += 1e-3f * w[r * k + d];   // g + λw, as TensorPrimitives.MultiplyAdd(w, λ, g)
+                Adam.ApplyScalar(c, w.AsSpan(r * k, k), g, m.AsSpan(r * k, k), v.AsSpan(r * k, k));
+            }
+            WithThreads(2, () => { adam.Step([p]); return 0; });
+            Assert.Equal(w, p.Value);
+            Assert.Equal(0, p.Touched!.Count);
+            Assert.All(p.Grad, x => Assert.Equal(0f, x));
+        }
+        Assert.Equal(m, adam.State(p)[0]);
+        Assert.Equal(v, adam.State(p)[1]);
+    }
+}
