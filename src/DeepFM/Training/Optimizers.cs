@@ -38,8 +38,9 @@ public abstract class Optimizer
     {
         Steps++;
         BeginStep();
-        foreach (var p in parameters)
+        for (int i = 0; i < parameters.Count; i++)   // for, not foreach: no boxed enumerator per step
         {
+            var p = parameters[i];
             if (!p.IsTrainable) continue;
             var state = State(p);
             if (p.Touched is { } touched)

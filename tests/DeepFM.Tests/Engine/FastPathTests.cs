@@ -71,11 +71,12 @@ public class FastPathTests
     }
 
     [Theory]
-    [InlineData(3)]      // few rows touched: the touched list is visited
-    [InlineData(900)]    // many: the row range is scanned in runs
-    public void LazyAdamOnTouchedRowsEqualsRowByRowScalarUpdates(int touches)
+    [InlineData(1000, 3)]          // few rows touched: the touched list is visited
+    [InlineData(8000, 6000)]       // many: the row range is scanned in runs (two threads)
+    [InlineData(120_000, 7000)]    // sparse and large: the touched list, two threads
+    public void LazyAdamOnTouchedRowsEqualsRowByRowScalarUpdates(int rows, int touches)
     {
-        const int rows = 1000, k = 10;
+        const int k = 10;
         var rng = new Rng(6);
         var p = new Parameter("t", rows, k, sparse: true) { L2 = 1e-3f };
         for (int i = 0; i < p.Value.Length; i++) p.Value[i] = rng.NextFloat() - 0.5f;
@@ -86,11 +87,12 @@ public class FastPathTests
         for (int step = 1; step <= 3; step++)
         {
             var touched = new List<int>();
+            var seen = new HashSet<int>();
             for (int i = 0; i < touches; i++)
             {
                 int r = rng.NextInt(rows);
                 p.Touched!.Add(r);
-                if (!touched.Contains(r)) touched.Add(r);
+                if (seen.Add(r)) touched.Add(r);
                 for (int d = 0; d < k; d++) p.GradRow(r)[d] += rng.NextFloat() - 0.5f;
             }
             var c = new Adam.AdamConstants(1e-2f, 0.9f, 0.999f, 1e-8f, step);
@@ -107,5 +109,54 @@ public class FastPathTests
         }
         Assert.Equal(m, adam.State(p)[0]);
         Assert.Equal(v, adam.State(p)[1]);
+    }
+}
+
+public class TrainingStepDeterminismTests
+{
+    private static (float[][] Values, long Allocated) Train(int threads, string model)
+    {
+        int saved = Parallelism.MaxDegree;
+        Parallelism.MaxDegree = threads;
+        try
+        {
+            var space = new DeepFM.Models.FeatureSpace(6, 300);
+            var net = DeepFM.Models.ModelRegistry.Create(new DeepFM.Models.ModelConfig { Model = model, EmbeddingSize = 10, Hidden = [64, 64], Dropout = 0.5f, Seed = 3 }, space);
+            var ps = net.Parameters();
+            var rng = new Rng(2);
+            const int b = 4096;
+            var batch = new DeepFM.Data.Batch(b, 6) { Size = b };
+            var grad = new Matrix();
+            var adam = new Adam(1e-2f);
+            long allocated = 0;
+            for (int step = 0; step < 4; step++)
+            {
+                for (int i = 0; i < b * 6; i++) { batch.IdBuffer[i] = (i % 6) * 50 + rng.NextInt(50); batch.ValueBuffer[i] = i % 7 == 0 ? 0.5f : 1f; }
+                for (int i = 0; i < b; i++) batch.LabelBuffer[i] = rng.NextFloat() < 0.3f ? 1 : 0;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                var z = net.Forward(batch);
+                grad.Reshape(b, 1);
+                SigmoidCrossEntropy.Compute(z.Span, batch.Labels, grad.Span);
+                net.Backward(grad);
+                Trainer.ClipGradients(ps, 1f);
+                adam.Step(ps);
+                if (step >= 2) allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+            return (ps.Select(p => (float[])p.Value.Clone()).ToArray(), allocated);
+        }
+        finally { Parallelism.MaxDegree = saved; }
+    }
+
+    [Theory]
+    [InlineData("deepfm")]
+    [InlineData("fm")]
+    public void OneAndTwoThreadsTrainBitwiseIdenticalModelsWithoutAllocating(string model)
+    {
+        var (one, alloc1) = Train(1, model);
+        var (two, alloc2) = Train(2, model);
+        Assert.Equal(one.Length, two.Length);
+        for (int i = 0; i < one.Length; i++) Assert.Equal(one[i], two[i]);
+        Assert.Equal(0, alloc1);
+        Assert.Equal(0, alloc2);
     }
 }
