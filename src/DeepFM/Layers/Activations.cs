@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using DeepFM.Engine;
 
 namespace DeepFM.Layers;
@@ -63,17 +65,39 @@ public sealed class Activation : Layer
         var dx = _gradInput.Span;
         switch (Kind)
         {
-            case ActivationKind.Relu:
-                for (int i = 0; i < dx.Length; i++) dx[i] = y[i] > 0 ? dy[i] : 0f;
-                break;
+            case ActivationKind.Relu: ReluBackward(y, dy, dx); break;
             case ActivationKind.Tanh:
-                for (int i = 0; i < dx.Length; i++) dx[i] = dy[i] * (1 - y[i] * y[i]);
+                // dx = dy · (1 − y²)
+                TensorPrimitives.Multiply(y, y, dx);
+                TensorPrimitives.Subtract(1f, dx, dx);
+                TensorPrimitives.Multiply(dy, dx, dx);
                 break;
             case ActivationKind.Sigmoid:
-                for (int i = 0; i < dx.Length; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
+                // dx = dy · y · (1 − y)
+                TensorPrimitives.Subtract(1f, y, dx);
+                TensorPrimitives.Multiply(y, dx, dx);
+                TensorPrimitives.Multiply(dy, dx, dx);
                 break;
             default: dy.CopyTo(dx); break;
         }
         return _gradInput;
+    }
+
+    /// <summary><c>dx = y &gt; 0 ? dy : 0</c>, branch-free.</summary>
+    internal static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int i = 0, n = dx.Length;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float py = ref MemoryMarshal.GetReference(y);
+            ref float pdy = ref MemoryMarshal.GetReference(dy);
+            ref float pdx = ref MemoryMarshal.GetReference(dx);
+            for (; i + 8 <= n; i += 8)
+            {
+                var positive = Vector256.GreaterThan(Vector256.LoadUnsafe(ref py, (nuint)i), Vector256<float>.Zero);
+                (Vector256.LoadUnsafe(ref pdy, (nuint)i) & positive).StoreUnsafe(ref pdx, (nuint)i);
+            }
+        }
+        for (; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0f;
     }
 }

@@ -1,3 +1,7 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using DeepFM.Engine;
 
 namespace DeepFM.Layers;
@@ -7,12 +11,20 @@ namespace DeepFM.Layers;
 /// <c>1/(1−rate)</c>; in evaluation it is the identity. <see cref="Rate"/> is the DROP rate; the paper's "dropout" is
 /// the KEEP probability (paper 0.5 keep = rate 0.5 here; paper 0.9 = rate 0.1).
 /// </summary>
+/// <remarks>
+/// The mask is counter-based: each forward pass draws one 64-bit key from the layer's stream, and element <c>i</c>
+/// keeps its unit when the 16-bit number <c>u = bits [16·(i mod 4), 16·(i mod 4) + 16) of Mix(key, i / 4)</c> is at
+/// least <c>round(rate · 65536)</c> (see <see cref="KeepsUnit"/>). The drop probability is thus the rate rounded to a
+/// multiple of 1/65536, every element depends only on the key and its index (so any thread split gives the same
+/// mask), and the same seed gives the same masks.
+/// </remarks>
 public sealed class Dropout : Layer
 {
     private readonly Matrix _output = new();
     private readonly Matrix _gradInput = new();
     private float[] _mask = [];
     private readonly Rng _rng;
+    private readonly MaskJob _job = new();
     private bool _masked;
 
     /// <summary>Creates the layer with its own deterministic random stream.</summary>
@@ -26,23 +38,19 @@ public sealed class Dropout : Layer
     /// <summary>Probability of dropping a unit.</summary>
     public float Rate { get; }
 
+    /// <summary>Drop threshold on the 16-bit numbers: <c>round(rate · 65536)</c>.</summary>
+    internal ushort Threshold => (ushort)Math.Min(65535, (int)MathF.Round(Rate * 65536f));
+
     /// <inheritdoc />
     public override Matrix Forward(Matrix input)
     {
         _masked = IsTraining && Rate > 0;
         if (!_masked) return input;
         int n = input.Rows * input.Cols;
-        if (_mask.Length < n) _mask = new float[n];
+        if (_mask.Length < n) _mask = new float[(n + 15) & ~15];
         _output.Reshape(input.Rows, input.Cols);
-        var x = input.Span;
-        var y = _output.Span;
-        float scale = 1f / (1f - Rate);
-        for (int i = 0; i < n; i++)
-        {
-            float m = _rng.NextFloat() >= Rate ? scale : 0f;
-            _mask[i] = m;
-            y[i] = x[i] * m;
-        }
+        _job.Set(_rng.NextUInt64(), Threshold, 1f / (1f - Rate), input.Buffer, _output.Buffer, _mask, n);
+        ParallelRanges.For((n + 15) / 16, 4096, _job);
         return _output;
     }
 
@@ -54,7 +62,61 @@ public sealed class Dropout : Layer
     {
         if (!_masked) return gradOutput;
         _gradInput.Reshape(gradOutput.Rows, gradOutput.Cols);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(gradOutput.Span, _mask.AsSpan(0, gradOutput.Span.Length), _gradInput.Span);
+        TensorPrimitives.Multiply(gradOutput.Span, _mask.AsSpan(0, gradOutput.Span.Length), _gradInput.Span);
         return _gradInput;
+    }
+
+    /// <summary>SplitMix64's output function on the counter <c>key + (word + 1)·γ</c>: the random word of elements
+    /// <c>4·word … 4·word + 3</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Mix(ulong key, long word)
+    {
+        ulong z = key + (ulong)(word + 1) * 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>The plain definition of the mask: whether element <paramref name="index"/> survives.</summary>
+    internal static bool KeepsUnit(ulong key, ushort threshold, long index) =>
+        (ushort)(Mix(key, index >> 2) >> (int)(16 * (index & 3))) >= threshold;
+
+    /// <summary>Writes mask and output for blocks of 16 elements <c>[start, end)</c>.</summary>
+    private sealed class MaskJob : RangeJob
+    {
+        private ulong _key;
+        private ushort _threshold;
+        private float _scale;
+        private float[] _x = [], _y = [], _mask = [];
+        private int _n;
+
+        public void Set(ulong key, ushort threshold, float scale, float[] x, float[] y, float[] mask, int n)
+        {
+            (_key, _threshold, _scale, _x, _y, _mask, _n) = (key, threshold, scale, x, y, mask, n);
+        }
+
+        public override void Run(int start, int end)
+        {
+            int i0 = start * 16, i1 = Math.Min(end * 16, _n);
+            var mask = _mask.AsSpan();
+            int i = i0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var thr = Vector256.Create(_threshold);
+                var scale = Vector256.Create(_scale).AsInt32();
+                ref float m = ref MemoryMarshal.GetArrayDataReference(_mask);
+                for (; i + 16 <= i1; i += 16)
+                {
+                    long w = i >> 2;
+                    var bits = Vector256.Create(Mix(_key, w), Mix(_key, w + 1), Mix(_key, w + 2), Mix(_key, w + 3)).AsUInt16();
+                    var keep = Vector256.GreaterThanOrEqual(bits, thr).AsInt16();
+                    var (lo, hi) = Vector256.Widen(keep);   // 0 or −1 per element, elements i … i+7 and i+8 … i+15
+                    (lo & scale).AsSingle().StoreUnsafe(ref m, (nuint)i);
+                    (hi & scale).AsSingle().StoreUnsafe(ref m, (nuint)(i + 8));
+                }
+            }
+            for (; i < i1; i++) mask[i] = KeepsUnit(_key, _threshold, i) ? _scale : 0f;
+            TensorPrimitives.Multiply(_x.AsSpan(i0, i1 - i0), mask.Slice(i0, i1 - i0), _y.AsSpan(i0, i1 - i0));
+        }
     }
 }

@@ -1,4 +1,6 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using DeepFM.Data;
 using DeepFM.Engine;
 
@@ -36,18 +38,8 @@ public sealed class Embedding : Module
         _batch = batch;
         int b = batch.Size, m = batch.FieldCount, k = Dim;
         _output.Reshape(b, m * k);
-        var ids = batch.Ids;
-        var values = batch.Values;
-        var table = Table.Value.AsSpan();
-        var y = _output.Span;
-        for (int i = 0; i < ids.Length; i++)
-        {
-            var row = table.Slice(ids[i] * k, k);
-            var dst = y.Slice(i * k, k);
-            float x = values[i];
-            if (x == 1f) row.CopyTo(dst);
-            else TensorPrimitives.Multiply(row, x, dst);
-        }
+        _job.Set(this, batch, _output.Buffer);
+        ParallelRanges.For(b * m, Math.Max(1, ParallelMinElements / k), _job);
         return _output;
     }
 
@@ -68,18 +60,71 @@ public sealed class Embedding : Module
         int k = Dim;
         var ids = batch.Ids;
         var values = batch.Values;
-        var grad = Table.Grad.AsSpan();
-        var g = gradOutput.Span;
-        var touched = Table.Touched;
+        var touched = Table.Touched;   // null when the table is updated densely
+        int rows = Table.Rows;
+        ref float grad = ref MemoryMarshal.GetArrayDataReference(Table.Grad);
+        if (gradOutput.Span.Length < ids.Length * k) throw new ArgumentException("Gradient smaller than the last output.", nameof(gradOutput));
+        ref float g = ref MemoryMarshal.GetArrayDataReference(gradOutput.Buffer);
+        // One thread, in batch order: rows shared by several entries sum them in a fixed order. (Splitting table rows
+        // between threads that each scan the batch measured slower than this loop.)
         for (int i = 0; i < ids.Length; i++)
         {
             int id = ids[i];
+            if ((uint)id >= (uint)rows) throw new IndexOutOfRangeException($"Feature id {id} outside the table of {rows} rows.");
             touched?.Add(id);
-            var dst = grad.Slice(id * k, k);
-            var src = g.Slice(i * k, k);
-            float x = values[i];
-            if (x == 1f) TensorPrimitives.Add(dst, src, dst);
-            else TensorPrimitives.MultiplyAdd(src, x, dst, dst);
+            Row(ref Unsafe.Add(ref grad, (nint)id * k), ref Unsafe.Add(ref g, (nint)i * k), k, values[i], add: true);
+        }
+    }
+
+    private const int ParallelMinElements = 65536;
+
+    private readonly GatherJob _job = new();
+
+    /// <summary>dst[0..k) = x·src[0..k) (forward), or dst += x·src (backward).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row(ref float dst, ref float src, int k, float x, bool add)
+    {
+        int d = 0;
+        if (Vector256.IsHardwareAccelerated && k >= 8)
+        {
+            var vx = Vector256.Create(x);
+            for (; d + 8 <= k; d += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref src, (nuint)d) * vx;
+                if (add) v += Vector256.LoadUnsafe(ref dst, (nuint)d);
+                v.StoreUnsafe(ref dst, (nuint)d);
+            }
+        }
+        for (; d < k; d++)
+        {
+            float v = Unsafe.Add(ref src, d) * x;
+            Unsafe.Add(ref dst, d) = add ? Unsafe.Add(ref dst, d) + v : v;
+        }
+    }
+
+    /// <summary>Gathers entries [start, end) of the batch (each output row is written by one index).</summary>
+    private sealed class GatherJob : RangeJob
+    {
+        private Embedding _layer = null!;
+        private Batch _batch = null!;
+        private float[] _output = [];
+
+        public void Set(Embedding layer, Batch batch, float[] output) => (_layer, _batch, _output) = (layer, batch, output);
+
+        public override void Run(int start, int end)
+        {
+            int k = _layer.Dim;
+            var ids = _batch.Ids;
+            var values = _batch.Values;
+            ref float table = ref MemoryMarshal.GetArrayDataReference(_layer.Table.Value);
+            ref float y = ref MemoryMarshal.GetArrayDataReference(_output);
+            int rows = _layer.Table.Rows;
+            for (int i = start; i < end; i++)
+            {
+                int id = ids[i];
+                if ((uint)id >= (uint)rows) throw new IndexOutOfRangeException($"Feature id {id} outside the table of {rows} rows.");
+                Row(ref Unsafe.Add(ref y, (nint)i * k), ref Unsafe.Add(ref table, (nint)id * k), k, values[i], add: false);
+            }
         }
     }
 }

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using DeepFM.Engine;
 
 namespace DeepFM.Training;
@@ -35,20 +37,79 @@ public abstract class Optimizer
     public void Step(IReadOnlyList<Parameter> parameters)
     {
         Steps++;
-        foreach (var p in parameters)
+        BeginStep();
+        for (int i = 0; i < parameters.Count; i++)   // for, not foreach: no boxed enumerator per step
         {
+            var p = parameters[i];
             if (!p.IsTrainable) continue;
             var state = State(p);
             if (p.Touched is { } touched)
             {
-                int k = p.Cols;
-                foreach (int r in touched.Rows) UpdateRow(p, state, r * k, k);
+                // Many rows touched: scan the row range in order and update runs of consecutive touched rows in one
+                // call (sequential memory, long vectors); few: visit the touched list.
+                bool scan = (long)touched.Count * ScanDensity >= p.Rows;
+                _job.Set(this, p, state, scan);
+                ParallelRanges.For(scan ? p.Rows : touched.Count, Math.Max(1, ParallelMinElements / p.Cols), _job);
+                touched.Clear();   // the job cleared the gradient rows
             }
             else
             {
-                UpdateRow(p, state, 0, p.Value.Length);
+                _job.Set(this, p, state, scan: false);
+                ParallelRanges.For(p.Value.Length, ParallelMinElements, _job);
             }
-            p.ZeroGrad();
+        }
+    }
+
+    /// <summary>Below this many scalars a parameter is updated on one thread.</summary>
+    private const int ParallelMinElements = 32768;
+
+    /// <summary>A sparse parameter is scanned in row order when at least 1/ScanDensity of its rows are touched.</summary>
+    private const int ScanDensity = 16;
+
+    private readonly UpdateJob _job = new();
+
+    /// <summary>Called once per <see cref="Step"/>, after <see cref="Steps"/> is incremented, before any
+    /// <see cref="Update"/>: the place for per-step constants (Adam's bias corrections).</summary>
+    protected virtual void BeginStep() { }
+
+    /// <summary>Updates rows of a sparse parameter (indices into its touched list) or a range of a dense one, and
+    /// clears their gradient. Parts of one parameter are disjoint, so the split does not change the result.</summary>
+    private sealed class UpdateJob : RangeJob
+    {
+        private Optimizer _optimizer = null!;
+        private Parameter _p = null!;
+        private float[][] _state = [];
+        private bool _sparse, _scan;
+
+        public void Set(Optimizer optimizer, Parameter p, float[][] state, bool scan)
+        {
+            (_optimizer, _p, _state, _sparse, _scan) = (optimizer, p, state, p.IsSparse, scan);
+        }
+
+        /// <summary>[start, end) indexes rows when scanning, the touched list when sparse, scalars when dense.</summary>
+        public override void Run(int start, int end)
+        {
+            int k = _p.Cols;
+            if (_scan)
+            {
+                var touched = _p.Touched!;
+                for (int r = start; r < end; r++)
+                {
+                    if (!touched.Contains(r)) continue;
+                    int first = r;
+                    while (r + 1 < end && touched.Contains(r + 1)) r++;
+                    _optimizer.UpdateRow(_p, _state, first * k, (r - first + 1) * k);
+                }
+            }
+            else if (_sparse)
+            {
+                var rows = _p.Touched!.Rows;
+                for (int i = start; i < end; i++) _optimizer.UpdateRow(_p, _state, rows[i] * k, k);
+            }
+            else
+            {
+                _optimizer.UpdateRow(_p, _state, start, end - start);
+            }
         }
     }
 
@@ -75,6 +136,7 @@ public abstract class Optimizer
         var g = p.Grad.AsSpan(offset, length);
         if (p.L2 != 0) TensorPrimitives.MultiplyAdd(w, p.L2, g, g);
         Update(w, g, state, offset, length);
+        g.Clear();
     }
 
     /// <summary>Updates the slice <c>w</c> given its gradient <c>g</c> (L2 already added) and the state arrays at the same offset.</summary>
@@ -106,26 +168,70 @@ public sealed class Sgd(float learningRate) : Optimizer(learningRate)
 /// lazy on sparse parameters (moments of untouched rows are left as they are).</summary>
 public sealed class Adam(float learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f) : Optimizer(learningRate)
 {
+    private AdamConstants _c;
+
     /// <inheritdoc />
     protected override int StateArrays => 2;
 
     /// <inheritdoc />
-    protected override void Update(Span<float> w, Span<float> g, float[][] state, int offset, int length)
+    protected override void BeginStep() => _c = new AdamConstants(LearningRate, beta1, beta2, epsilon, Steps);
+
+    /// <inheritdoc />
+    protected override void Update(Span<float> w, Span<float> g, float[][] state, int offset, int length) =>
+        Apply(_c, w, g, state[0].AsSpan(offset, length), state[1].AsSpan(offset, length));
+
+    /// <summary>Per-step constants: <c>stepSize = lr/(1 − β1ᵗ)</c>, <c>sqrtC2 = √(1 − β2ᵗ)</c>.</summary>
+    internal readonly record struct AdamConstants(float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2,
+        float StepSize, float SqrtC2, float Epsilon)
     {
-        var m = state[0].AsSpan(offset, length);
-        var v = state[1].AsSpan(offset, length);
-        double t = Steps;
-        float c1 = (float)(1 - Math.Pow(beta1, t));
-        float c2 = (float)(1 - Math.Pow(beta2, t));
-        float stepSize = LearningRate / c1;
-        float sqrtC2 = MathF.Sqrt(c2);
-        for (int i = 0; i < length; i++)
+        public AdamConstants(float lr, float beta1, float beta2, float epsilon, long t)
+            : this(beta1, 1 - beta1, beta2, 1 - beta2, lr / (float)(1 - Math.Pow(beta1, t)),
+                MathF.Sqrt((float)(1 - Math.Pow(beta2, t))), epsilon) { }
+    }
+
+    /// <summary>The plain update, element by element: <c>m = β1·m + (1−β1)·g</c>, <c>v = β2·v + (1−β2)·g²</c>,
+    /// <c>w −= stepSize·m / (√v/√(1−β2ᵗ) + ε)</c>.</summary>
+    internal static void ApplyScalar(in AdamConstants c, Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v)
+    {
+        for (int i = 0; i < w.Length; i++)
         {
             float gi = g[i];
-            float mi = m[i] = beta1 * m[i] + (1 - beta1) * gi;
-            float vi = v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-            w[i] -= stepSize * mi / (MathF.Sqrt(vi) / sqrtC2 + epsilon);
+            float mi = m[i] = c.Beta1 * m[i] + c.OneMinusBeta1 * gi;
+            float vi = v[i] = c.Beta2 * v[i] + c.OneMinusBeta2 * gi * gi;
+            w[i] -= c.StepSize * mi / (MathF.Sqrt(vi) / c.SqrtC2 + c.Epsilon);
         }
+    }
+
+    /// <summary><see cref="ApplyScalar"/> with 8-wide vectors: the same operations in the same order (no fused
+    /// multiply-adds), so the results are bitwise equal.</summary>
+    internal static void Apply(in AdamConstants c, Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v)
+    {
+        int i = 0, n = w.Length;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var b1 = Vector256.Create(c.Beta1);
+            var ob1 = Vector256.Create(c.OneMinusBeta1);
+            var b2 = Vector256.Create(c.Beta2);
+            var ob2 = Vector256.Create(c.OneMinusBeta2);
+            var step = Vector256.Create(c.StepSize);
+            var sqrtC2 = Vector256.Create(c.SqrtC2);
+            var eps = Vector256.Create(c.Epsilon);
+            ref float pw = ref MemoryMarshal.GetReference(w);
+            ref float pg = ref MemoryMarshal.GetReference(g);
+            ref float pm = ref MemoryMarshal.GetReference(m);
+            ref float pv = ref MemoryMarshal.GetReference(v);
+            for (; i + 8 <= n; i += 8)
+            {
+                var gi = Vector256.LoadUnsafe(ref pg, (nuint)i);
+                var mi = b1 * Vector256.LoadUnsafe(ref pm, (nuint)i) + ob1 * gi;
+                var vi = b2 * Vector256.LoadUnsafe(ref pv, (nuint)i) + ob2 * gi * gi;
+                mi.StoreUnsafe(ref pm, (nuint)i);
+                vi.StoreUnsafe(ref pv, (nuint)i);
+                var wi = Vector256.LoadUnsafe(ref pw, (nuint)i) - step * mi / (Vector256.Sqrt(vi) / sqrtC2 + eps);
+                wi.StoreUnsafe(ref pw, (nuint)i);
+            }
+        }
+        if (i < n) ApplyScalar(c, w[i..], g[i..], m[i..], v[i..]);
     }
 }
 

@@ -144,8 +144,9 @@ public sealed class Trainer
     public static void ClipGradients(IReadOnlyList<Parameter> parameters, float maxNorm)
     {
         double sq = 0;
-        foreach (var p in parameters)
+        for (int i = 0; i < parameters.Count; i++)   // for, not foreach: no boxed enumerator per step
         {
+            var p = parameters[i];
             if (!p.IsTrainable) continue;
             if (p.Touched is { } t)
                 foreach (int r in t.Rows) sq += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(p.GradRow(r));
@@ -155,8 +156,9 @@ public sealed class Trainer
         double norm = Math.Sqrt(sq);
         if (norm <= maxNorm) return;
         float scale = (float)(maxNorm / (norm + 1e-6));
-        foreach (var p in parameters)
+        for (int i = 0; i < parameters.Count; i++)
         {
+            var p = parameters[i];
             if (!p.IsTrainable) continue;
             if (p.Touched is { } t)
                 foreach (int r in t.Rows) System.Numerics.Tensors.TensorPrimitives.Multiply(p.GradRow(r), scale, p.GradRow(r));

@@ -1,0 +1,162 @@
+using DeepFM.Engine;
+using DeepFM.Layers;
+using DeepFM.Training;
+
+namespace DeepFM.Tests.Engine;
+
+/// <summary>Fast (vectorised, multi-threaded) kernels against their plain definitions.</summary>
+public class FastPathTests
+{
+    private static T WithThreads<T>(int threads, Func<T> body)
+    {
+        int saved = Parallelism.MaxDegree;
+        Parallelism.MaxDegree = threads;
+        try { return body(); }
+        finally { Parallelism.MaxDegree = saved; }
+    }
+
+    [Theory]
+    [InlineData(0.5f, 1)]
+    [InlineData(0.1f, 2)]
+    [InlineData(0.3f, 2)]
+    public void DropoutMaskFollowsItsDefinitionKeepRateAndSeed(float rate, int threads)
+    {
+        var x = GradientCheck.Random(300, 333, new Rng(1));   // 99,900 elements: not a multiple of 16
+        float[] Run(ulong seed) => WithThreads(threads, () => new Dropout(rate, new Rng(seed)).Forward(x).Span.ToArray());
+        var y = Run(5);
+        var layer = new Dropout(rate, new Rng(5));
+        ulong key = new Rng(5).NextUInt64();     // the layer's first forward pass draws one key
+        float scale = 1f / (1f - rate);
+        int kept = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            bool keep = Dropout.KeepsUnit(key, layer.Threshold, i);
+            Assert.Equal(keep ? x.Span[i] * scale : 0f, y[i]);
+            if (keep) kept++;
+        }
+        Assert.InRange(kept / (double)y.Length, 1 - rate - 0.006, 1 - rate + 0.006);
+        Assert.Equal(y, Run(5));                  // same seed, same mask
+        Assert.NotEqual(y, Run(6));
+        Assert.Equal(y, WithThreads(3 - threads, () => new Dropout(rate, new Rng(5)).Forward(x).Span.ToArray()));
+    }
+
+    [Fact]
+    public void DropoutDrawsANewMaskEachPass()
+    {
+        var x = GradientCheck.Random(64, 64, new Rng(1));
+        var d = new Dropout(0.5f, new Rng(3));
+        var a = d.Forward(x).Span.ToArray();
+        var b = d.Forward(x).Span.ToArray();
+        Assert.NotEqual(a, b);
+    }
+
+    [Fact]
+    public void VectorisedAdamEqualsTheScalarFormulaBitwise()
+    {
+        var rng = new Rng(4);
+        float[] Rand(int n, float scale) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = (rng.NextFloat() - 0.5f) * scale; return a; }
+        foreach (int n in new[] { 1, 7, 8, 10, 37, 1000 })
+            foreach (long t in new long[] { 1, 2, 50, 10_000 })
+            {
+                var c = new Adam.AdamConstants(1e-3f, 0.9f, 0.999f, 1e-8f, t);
+                var w = Rand(n, 2); var g = Rand(n, 1); var m = Rand(n, 0.1f); var v = Rand(n, 0.01f);
+                for (int i = 0; i < n; i++) v[i] = Math.Abs(v[i]);
+                var (w2, m2, v2) = ((float[])w.Clone(), (float[])m.Clone(), (float[])v.Clone());
+                Adam.Apply(c, w, g, m, v);
+                Adam.ApplyScalar(c, w2, g, m2, v2);
+                Assert.Equal(w2, w);
+                Assert.Equal(m2, m);
+                Assert.Equal(v2, v);
+            }
+    }
+
+    [Theory]
+    [InlineData(1000, 3)]          // few rows touched: the touched list is visited
+    [InlineData(8000, 6000)]       // many: the row range is scanned in runs (two threads)
+    [InlineData(120_000, 7000)]    // sparse and large: the touched list, two threads
+    public void LazyAdamOnTouchedRowsEqualsRowByRowScalarUpdates(int rows, int touches)
+    {
+        const int k = 10;
+        var rng = new Rng(6);
+        var p = new Parameter("t", rows, k, sparse: true) { L2 = 1e-3f };
+        for (int i = 0; i < p.Value.Length; i++) p.Value[i] = rng.NextFloat() - 0.5f;
+        var w = (float[])p.Value.Clone();
+        var m = new float[w.Length];
+        var v = new float[w.Length];
+        var adam = new Adam(1e-2f);
+        for (int step = 1; step <= 3; step++)
+        {
+            var touched = new List<int>();
+            var seen = new HashSet<int>();
+            for (int i = 0; i < touches; i++)
+            {
+                int r = rng.NextInt(rows);
+                p.Touched!.Add(r);
+                if (seen.Add(r)) touched.Add(r);
+                for (int d = 0; d < k; d++) p.GradRow(r)[d] += rng.NextFloat() - 0.5f;
+            }
+            var c = new Adam.AdamConstants(1e-2f, 0.9f, 0.999f, 1e-8f, step);
+            foreach (int r in touched)
+            {
+                var g = p.GradRow(r).ToArray();
+                for (int d = 0; d < k; d++) g[d] += 1e-3f * w[r * k + d];   // g + λw, as TensorPrimitives.MultiplyAdd(w, λ, g)
+                Adam.ApplyScalar(c, w.AsSpan(r * k, k), g, m.AsSpan(r * k, k), v.AsSpan(r * k, k));
+            }
+            WithThreads(2, () => { adam.Step([p]); return 0; });
+            Assert.Equal(w, p.Value);
+            Assert.Equal(0, p.Touched!.Count);
+            Assert.All(p.Grad, x => Assert.Equal(0f, x));
+        }
+        Assert.Equal(m, adam.State(p)[0]);
+        Assert.Equal(v, adam.State(p)[1]);
+    }
+}
+
+public class TrainingStepDeterminismTests
+{
+    private static (float[][] Values, long Allocated) Train(int threads, string model)
+    {
+        int saved = Parallelism.MaxDegree;
+        Parallelism.MaxDegree = threads;
+        try
+        {
+            var space = new DeepFM.Models.FeatureSpace(6, 300);
+            var net = DeepFM.Models.ModelRegistry.Create(new DeepFM.Models.ModelConfig { Model = model, EmbeddingSize = 10, Hidden = [64, 64], Dropout = 0.5f, Seed = 3 }, space);
+            var ps = net.Parameters();
+            var rng = new Rng(2);
+            const int b = 4096;
+            var batch = new DeepFM.Data.Batch(b, 6) { Size = b };
+            var grad = new Matrix();
+            var adam = new Adam(1e-2f);
+            long allocated = 0;
+            for (int step = 0; step < 4; step++)
+            {
+                for (int i = 0; i < b * 6; i++) { batch.IdBuffer[i] = (i % 6) * 50 + rng.NextInt(50); batch.ValueBuffer[i] = i % 7 == 0 ? 0.5f : 1f; }
+                for (int i = 0; i < b; i++) batch.LabelBuffer[i] = rng.NextFloat() < 0.3f ? 1 : 0;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                var z = net.Forward(batch);
+                grad.Reshape(b, 1);
+                SigmoidCrossEntropy.Compute(z.Span, batch.Labels, grad.Span);
+                net.Backward(grad);
+                Trainer.ClipGradients(ps, 1f);
+                adam.Step(ps);
+                if (step >= 2) allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+            return (ps.Select(p => (float[])p.Value.Clone()).ToArray(), allocated);
+        }
+        finally { Parallelism.MaxDegree = saved; }
+    }
+
+    [Theory]
+    [InlineData("deepfm")]
+    [InlineData("fm")]
+    public void OneAndTwoThreadsTrainBitwiseIdenticalModelsWithoutAllocating(string model)
+    {
+        var (one, alloc1) = Train(1, model);
+        var (two, alloc2) = Train(2, model);
+        Assert.Equal(one.Length, two.Length);
+        for (int i = 0; i < one.Length; i++) Assert.Equal(one[i], two[i]);
+        Assert.Equal(0, alloc1);
+        Assert.Equal(0, alloc2);
+    }
+}
