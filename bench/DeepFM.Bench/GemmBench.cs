@@ -154,7 +154,7 @@ public static class GemmBench
         double baseSlack = Gemm.Slack; bool baseDirect = Gemm.DirectB, baseBlock = Gemm.PackBPerBlock;
         void Apply(string cfg)
         {
-            Gemm.FastPackA = true; Gemm.RowsOuterWhenSplitK = true; Gemm.UseDirectA = true; Gemm.Kernel = baseKernel; Gemm.DirectBMaxRows = baseRows; Gemm.Slack = baseSlack; Gemm.McTarget = baseMc; Gemm.KcMax = baseKc; Gemm.DirectB = baseDirect; Gemm.PackBPerBlock = baseBlock;
+            Gemm.FastPackA = true; Gemm.RowsOuterWhenSplitK = true; Gemm.UseDirectA = true; Gemm.SingleRow = true; Gemm.Kernel = baseKernel; Gemm.DirectBMaxRows = baseRows; Gemm.Slack = baseSlack; Gemm.McTarget = baseMc; Gemm.KcMax = baseKc; Gemm.DirectB = baseDirect; Gemm.PackBPerBlock = baseBlock;
             foreach (var kv in cfg.Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
                 var f = kv.Split('=');
@@ -168,6 +168,7 @@ public static class GemmBench
                     case "mclong": Gemm.McLongK = int.Parse(f[1], CultureInfo.InvariantCulture); break;
                     case "rowsouter": Gemm.RowsOuterWhenSplitK = f[1] == "1"; break;
                     case "directa": Gemm.UseDirectA = f[1] == "1"; break;
+                    case "singlerow": Gemm.SingleRow = f[1] == "1"; break;
                     case "packa": Gemm.FastPackA = f[1] == "1"; break;
                     case "slack": Gemm.Slack = double.Parse(f[1], CultureInfo.InvariantCulture); break;
                     case "mcmin": Gemm.McTarget = int.Parse(f[1], CultureInfo.InvariantCulture); break;

@@ -45,10 +45,15 @@ public static unsafe class Gemm
         fixed (float* pc = c)
         {
             if (n == 1) { Gemv(transA, transB, m, k, pa, lda, pb, ldb, pc, ldc, accumulate); return; }
-            var job = t_job ??= new Job();
-            job.Setup(Kernel, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
             int threads = Math.Min(Math.Min(Parallelism.MaxDegree, Environment.ProcessorCount), MaxThreads);
             if (2.0 * m * n * k < ParallelMinFlops) threads = 1;
+            if (m == 1 && !transB && threads == 1 && SingleRow && Kernel.NR == 80 && Avx512F.IsSupported)
+            {
+                RowTimesB(k, n, pa, transA ? lda : 1, pb, ldb, pc, accumulate);
+                return;
+            }
+            var job = t_job ??= new Job();
+            job.Setup(Kernel, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
             job.Plan(threads);
             if (threads <= 1 || job.TileItems <= 1 || !Pool.TryRun(job, threads - 1))
             {
@@ -151,6 +156,10 @@ public static unsafe class Gemm
     /// <summary>When op(B) = B and K is split, pack each tile's B block per K block (sequential reads) instead of reading in place.</summary>
     internal static bool PackBPerBlock = true;
 
+    /// <summary>Single-row products (m = 1, op(B) = B) on one thread go through <see cref="GemmKernels.K512_1xN"/>, which
+    /// reads B in place in blocks of up to 128 columns (off: the tiled path with its 1×80 edge kernel).</summary>
+    internal static bool SingleRow = true;
+
     private const int MaxThreads = 64;
 
     /// <summary>The tiling <see cref="Multiply"/> would use (bench diagnostics).</summary>
@@ -187,6 +196,21 @@ public static unsafe class Gemm
         {
             if (accumulate != 0) { row[0] += x0; row[1] += x1; row[2] += x2; row[3] += x3; }
             else { row[0] = x0; row[1] = x1; row[2] = x2; row[3] = x3; }
+        }
+    }
+
+    // ---------------------------------------------------------------- m == 1: one row times a row-major B
+
+    /// <summary>One row of C = a row of op(A) (<paramref name="astep"/> apart per k) times a row-major B read in place:
+    /// no packing of B (which at one row would cost as much as the product), K in the same blocks as the tiled path,
+    /// so the row gets the same bits as it would in a batch.</summary>
+    private static void RowTimesB(int k, int n, float* a, int astep, float* b, int ldb, float* c, bool accumulate)
+    {
+        int nkb = (k + KcMax - 1) / KcMax, kcMax = (k + nkb - 1) / nkb;
+        for (int kb = 0; kb < nkb; kb++)
+        {
+            int p0 = kb * kcMax, kc = Math.Min(kcMax, k - p0);
+            GemmKernels.K512_1xN(a + (nint)p0 * astep, astep, b + (nint)p0 * ldb, ldb, kc, c, n, kb > 0 || accumulate ? 1 : 0);
         }
     }
 

@@ -825,4 +825,98 @@ internal static unsafe class GemmKernels
         c5_3.Store(c + 5 * ldc + 12);
     }
 
+    // ---------------------------------------------------------------- one row of C, B read in place (hand-written)
+
+    /// <summary>Number of 16-float vectors a <see cref="RowBlock{TV}"/> keeps in registers (a struct, so the JIT
+    /// compiles one specialised copy per count and drops the unused accumulators).</summary>
+    internal interface IVecs { static abstract int V { get; } }
+    internal struct V1 : IVecs { public static int V => 1; }
+    internal struct V2 : IVecs { public static int V => 2; }
+    internal struct V3 : IVecs { public static int V => 3; }
+    internal struct V4 : IVecs { public static int V => 4; }
+    internal struct V5 : IVecs { public static int V => 5; }
+    internal struct V6 : IVecs { public static int V => 6; }
+    internal struct V7 : IVecs { public static int V => 7; }
+    internal struct V8 : IVecs { public static int V => 8; }
+
+    /// <summary>
+    /// One row of C (<paramref name="n"/> columns) for one K block: <c>c[j] (+)= Σ_p a[p·astep] · b[p·ldb + j]</c>, with a
+    /// row-major B read in place, row after row (no packing). Each element is the same fused multiply-add chain over p
+    /// from zero as in the register-blocked kernels, so a single row gets the same bits as the same row in a batch.
+    /// Columns go in blocks of 4–8 vectors (≥ 4 independent chains per block hide the FMA latency), the last &lt;16
+    /// columns as scalar fused multiply-adds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void K512_1xN(float* a, nint astep, float* b, nint ldb, nint kc, float* c, nint n, int accumulate)
+    {
+        nint vecs = n / 16, j = 0;
+        nint blocks = (vecs + 7) / 8;
+        for (nint blk = 0; blk < blocks; blk++)
+        {
+            // Spread the vectors evenly over the blocks (25 → 7, 6, 6, 6) rather than leaving a short last block.
+            nint v = (vecs - j / 16) / (blocks - blk) + ((vecs - j / 16) % (blocks - blk) != 0 ? 1 : 0);
+            switch (v)
+            {
+                case 8: RowBlock<V8>(a, astep, b + j, ldb, kc, c + j, accumulate); break;
+                case 7: RowBlock<V7>(a, astep, b + j, ldb, kc, c + j, accumulate); break;
+                case 6: RowBlock<V6>(a, astep, b + j, ldb, kc, c + j, accumulate); break;
+                case 5: RowBlock<V5>(a, astep, b + j, ldb, kc, c + j, accumulate); break;
+                case 4: RowBlock<V4>(a, astep, b + j, ldb, kc, c + j, accumulate); break;
+                case 3: RowBlock<V3>(a, astep, b + j, ldb, kc, c + j, accumulate); break;
+                case 2: RowBlock<V2>(a, astep, b + j, ldb, kc, c + j, accumulate); break;
+                default: RowBlock<V1>(a, astep, b + j, ldb, kc, c + j, accumulate); break;
+            }
+            j += v * 16;
+        }
+        int tail = (int)(n - j);
+        if (tail == 0) return;
+        float* acc = stackalloc float[16];
+        for (int t = 0; t < tail; t++) acc[t] = 0;
+        float* ap = a, bp = b + j;
+        for (nint p = 0; p < kc; p++, ap += astep, bp += ldb)
+        {
+            float x = *ap;
+            for (int t = 0; t < tail; t++) acc[t] = MathF.FusedMultiplyAdd(x, bp[t], acc[t]);
+        }
+        for (int t = 0; t < tail; t++) c[j + t] = accumulate != 0 ? c[j + t] + acc[t] : acc[t];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowBlock<TV>(float* a, nint astep, float* b, nint ldb, nint kc, float* c, int accumulate) where TV : struct, IVecs
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (nint p = 0; p < kc; p++)
+        {
+            Vector512<float> x = Vector512.Create(*a);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Load(b), x, c0);
+            if (TV.V > 1) c1 = Avx512F.FusedMultiplyAdd(Vector512.Load(b + 16), x, c1);
+            if (TV.V > 2) c2 = Avx512F.FusedMultiplyAdd(Vector512.Load(b + 32), x, c2);
+            if (TV.V > 3) c3 = Avx512F.FusedMultiplyAdd(Vector512.Load(b + 48), x, c3);
+            if (TV.V > 4) c4 = Avx512F.FusedMultiplyAdd(Vector512.Load(b + 64), x, c4);
+            if (TV.V > 5) c5 = Avx512F.FusedMultiplyAdd(Vector512.Load(b + 80), x, c5);
+            if (TV.V > 6) c6 = Avx512F.FusedMultiplyAdd(Vector512.Load(b + 96), x, c6);
+            if (TV.V > 7) c7 = Avx512F.FusedMultiplyAdd(Vector512.Load(b + 112), x, c7);
+            a += astep;
+            b += ldb;
+        }
+        if (accumulate != 0)
+        {
+            c0 += Vector512.Load(c);
+            if (TV.V > 1) c1 += Vector512.Load(c + 16);
+            if (TV.V > 2) c2 += Vector512.Load(c + 32);
+            if (TV.V > 3) c3 += Vector512.Load(c + 48);
+            if (TV.V > 4) c4 += Vector512.Load(c + 64);
+            if (TV.V > 5) c5 += Vector512.Load(c + 80);
+            if (TV.V > 6) c6 += Vector512.Load(c + 96);
+            if (TV.V > 7) c7 += Vector512.Load(c + 112);
+        }
+        c0.Store(c);
+        if (TV.V > 1) c1.Store(c + 16);
+        if (TV.V > 2) c2.Store(c + 32);
+        if (TV.V > 3) c3.Store(c + 48);
+        if (TV.V > 4) c4.Store(c + 64);
+        if (TV.V > 5) c5.Store(c + 80);
+        if (TV.V > 6) c6.Store(c + 96);
+        if (TV.V > 7) c7.Store(c + 112);
+    }
 }
