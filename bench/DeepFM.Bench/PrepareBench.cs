@@ -16,8 +16,9 @@ internal static class PrepareBench
     {
         string? file = null;
         int reps = 5, minCount = 10;
-        string stages = "lines,parse,pass1,prepare";
+        string stages = "lines,parse,pass1,encode,prepare";
         string cache = Path.Combine(Path.GetTempPath(), $"deepfm-prepbench-{Environment.ProcessId}.cache");
+        bool keep = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -26,7 +27,7 @@ internal static class PrepareBench
                 case "--reps": reps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--min-count": minCount = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--stages": stages = args[++i]; break;
-                case "--cache": cache = args[++i]; break;
+                case "--cache": cache = args[++i]; keep = true; break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -34,6 +35,7 @@ internal static class PrepareBench
         double mb = new FileInfo(file).Length / 1e6;
         var options = new DataOptions { Format = DataFormat.Criteo, MinCount = minCount };
         Console.WriteLine($"file {Path.GetFileName(file)}: {mb:F1} MB, reps {reps}, cores {Environment.ProcessorCount}");
+        FeatureMap? map = null;
         foreach (string stage in stages.Split(','))
         {
             Action body = stage switch
@@ -56,6 +58,15 @@ internal static class PrepareBench
                     var b = new FeatureMapBuilder(rr.Fields, options.NumericEncoding);
                     while (rr.Next()) b.Count(rr.Row);
                     GC.KeepAlive(b.Build(minCount, DataFormat.Criteo, null, null));
+                },
+                "encode" => () =>
+                {
+                    map ??= BuildMap(file, options);
+                    using var rr = RowReader.Open(file, DataFormat.Criteo, null, null, map.Specs, false);
+                    int m = map.FieldCount;
+                    var ids = new int[m];
+                    var vals = new float[m];
+                    while (rr.Next()) map.EncodeRow(rr.Row, ids, vals);
                 },
                 "prepare" => () =>
                 {
@@ -81,8 +92,16 @@ internal static class PrepareBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{stage,-8} cpu {mc,7:F3} s  wall {mw,7:F3} s  {mb / mc,7:F1} MB/s per core  {mb / mw,7:F1} MB/s wall   (cpu: {string.Join(' ', cpu.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))})"));
         }
-        if (File.Exists(cache)) File.Delete(cache);
+        if (!keep && File.Exists(cache)) File.Delete(cache);
         return 0;
+    }
+
+    private static FeatureMap BuildMap(string file, DataOptions options)
+    {
+        using var rr = RowReader.Open(file, DataFormat.Criteo, null, null, null, false);
+        var b = new FeatureMapBuilder(rr.Fields, options.NumericEncoding);
+        while (rr.Next()) b.Count(rr.Row);
+        return b.Build(options.MinCount, DataFormat.Criteo, null, null);
     }
 
     private static double Median(List<double> xs)
