@@ -2,8 +2,10 @@ using DeepFM.Bench;
 
 if (args.Length > 0 && args[0] == "gemm") return GemmBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "pipeline") return PipelineBench.Run(args[1..]);
+if (args.Length > 0 && args[0] == "prepare") return PrepareBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "serve") return ServeBench.Run(args[1..]);
 Console.WriteLine("usage: DeepFM.Bench gemm [--threads 1|2] [--reps N] [--kernels] [--no-torch]");
 Console.WriteLine("       DeepFM.Bench serve [--rate 1000] [--seconds 10] [--batch-rows 1000] [--batch-seconds 5] [--workers N]");
+Console.WriteLine("       DeepFM.Bench prepare --file TSV [--reps 5] [--min-count 10] [--stages lines,parse,pass1,encode,prepare] [--cache PATH]");
 Console.WriteLine("       DeepFM.Bench pipeline [--rows N] [--epochs N] [--models lr,fm,deepfm] [--no-torch] [--dir DIR]");
 return args.Length == 0 ? 0 : 2;

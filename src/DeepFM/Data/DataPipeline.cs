@@ -53,7 +53,7 @@ public static class DataPipeline
             SkippedLines = skipped,
         };
         WriteCache(dataPath, cachePath, map, header, options.SkipBadLines, split.Assign);
-        return PreparedData.Open(cachePath);
+        return PreparedData.Open(cachePath, null, verify: false);
     }
 
     /// <summary>Opens an existing cache; see <see cref="PreparedData.Open(string)"/>.</summary>
@@ -127,7 +127,7 @@ public static class DataPipeline
         WriteCache(dataPath, cachePath, map, header, skipBadLines, _ => SplitTag.Test);
         try
         {
-            return PreparedData.Open(cachePath, temp ? cachePath : null);
+            return PreparedData.Open(cachePath, temp ? cachePath : null, verify: false);
         }
         catch when (temp)
         {

@@ -80,7 +80,9 @@ public sealed unsafe class PreparedData : IDisposable
     /// <summary>Opens and verifies a cache file; a corrupt, truncated or foreign file raises <see cref="UserInputException"/>.</summary>
     public static PreparedData Open(string cachePath) => Open(cachePath, null);
 
-    internal static PreparedData Open(string cachePath, string? deleteOnDispose)
+    // verify: false only for a cache this process has just written (its checksum was computed while writing), to skip
+    // reading the whole payload back.
+    internal static PreparedData Open(string cachePath, string? deleteOnDispose, bool verify = true)
     {
         string name = Path.GetFileName(cachePath);
         CacheHeader header;
@@ -107,7 +109,7 @@ public sealed unsafe class PreparedData : IDisposable
             view = mmf.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
             ptr += view.PointerOffset;
-            if (header.ComputeChecksum(ptr) != header.Checksum) throw Corrupt(name, "payload does not match its checksum");
+            if (verify && header.ComputeChecksum(ptr) != header.Checksum) throw Corrupt(name, "payload does not match its checksum");
             FeatureMap map;
             using (var ums = new UnmanagedMemoryStream(ptr + CacheHeader.Size, header.MapLength))
             using (var r = new BinaryReader(ums, Encoding.UTF8))

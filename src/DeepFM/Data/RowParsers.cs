@@ -9,8 +9,8 @@ namespace DeepFM.Data;
 internal readonly record struct FieldSpec(string Name, FieldKind Kind);
 
 /// <summary>
-/// One parsed line before encoding: the label and, per field, a categorical key (UTF-16, in a shared char buffer),
-/// a number, a missing flag and a value (1 unless the format carries one). Reused for every line.
+/// One parsed line before encoding: the label and, per field, a categorical key (raw UTF-8 bytes, validated, in a shared
+/// byte buffer), a number, a missing flag and a value (1 unless the format carries one). Reused for every line.
 /// </summary>
 internal sealed class RawRow
 {
@@ -31,30 +31,31 @@ internal sealed class RawRow
     public readonly float[] Value;
     public readonly int[] KeyStart;
     public readonly int[] KeyLength;
-    public char[] Chars = new char[256];
-    public int CharCount;
+    public byte[] Bytes = new byte[256];
+    public int ByteCount;
 
     public void Reset(int lineLength)
     {
-        if (Chars.Length < lineLength) Chars = new char[Math.Max(lineLength, Chars.Length * 2)];
-        CharCount = 0;
+        if (Bytes.Length < lineLength) Bytes = new byte[Math.Max(lineLength, Bytes.Length * 2)];
+        ByteCount = 0;
         Array.Fill(Missing, true);
         Array.Fill(Value, 1f);
         Array.Clear(KeyLength);
         Array.Clear(Number);
     }
 
-    public ReadOnlySpan<char> Key(int f) => Chars.AsSpan(KeyStart[f], KeyLength[f]);
+    /// <summary>The categorical key of field <paramref name="f"/> as UTF-8 bytes (empty when missing).</summary>
+    public ReadOnlySpan<byte> Key(int f) => Bytes.AsSpan(KeyStart[f], KeyLength[f]);
 
     /// <summary>Stores a categorical key; false when the bytes are not valid UTF-8.</summary>
     public bool SetKey(int f, ReadOnlySpan<byte> utf8)
     {
         Missing[f] = utf8.IsEmpty;
-        KeyStart[f] = CharCount;
-        var status = Utf8.ToUtf16(utf8, Chars.AsSpan(CharCount), out _, out int written, replaceInvalidSequences: false);
-        if (status != OperationStatus.Done) return false;
-        KeyLength[f] = written;
-        CharCount += written;
+        KeyStart[f] = ByteCount;
+        if (!Utf8.IsValid(utf8)) return false;
+        utf8.CopyTo(Bytes.AsSpan(ByteCount));
+        KeyLength[f] = utf8.Length;
+        ByteCount += utf8.Length;
         return true;
     }
 

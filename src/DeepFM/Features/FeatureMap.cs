@@ -25,6 +25,26 @@ public sealed class FeatureField
             for (int i = 0; i < keys.Length; i++)
                 if (!Ids.TryAdd(keys[i], i + 1)) throw new UserInputException($"feature map: field {name} lists value \"{keys[i]}\" twice.");
             Lookup = Ids.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (kind == FieldKind.Categorical)
+            {
+                // Raw UTF-8 input is looked up by its bytes; a key that is not valid UTF-16 (it never is when built
+                // from input) can match no valid input, so it is left out.
+                ByteIds = new ByteKeyTable(keys.Length);
+                var strict = new UTF8Encoding(false, true);
+                byte[] kb = [];
+                for (int i = 0; i < keys.Length; i++)
+                {
+                    int n;
+                    try
+                    {
+                        int max = strict.GetMaxByteCount(keys[i].Length);
+                        if (kb.Length < max) kb = new byte[Math.Max(max, 64)];
+                        n = strict.GetBytes(keys[i], kb);
+                    }
+                    catch (EncoderFallbackException) { continue; }
+                    ByteIds.GetOrAdd(kb.AsSpan(0, n)) = i + 1;
+                }
+            }
             if (kind == FieldKind.Numeric)
             {
                 // Integer buckets (all of Criteo's) resolve through a table: no formatting or string hashing per value.
@@ -40,7 +60,10 @@ public sealed class FeatureField
         }
     }
 
-    internal const int IntBucketMin = -64, IntBucketMax = 2048;
+    internal const int IntBucketMin = NumericBuckets.IntBucketMin, IntBucketMax = NumericBuckets.IntBucketMax;
+
+    /// <summary>Local ids by UTF-8 key bytes (categorical fields with a vocabulary only).</summary>
+    internal ByteKeyTable? ByteIds { get; }
 
     /// <summary>Global ids of integer bucket keys in [IntBucketMin, IntBucketMax) (bucketed numeric fields only).</summary>
     internal int[]? IntBucketIds { get; }
@@ -181,10 +204,9 @@ public sealed class FeatureMap
             case NumericEncoding.Bucket:
                 value = 1;
                 if (missing || double.IsNaN(x)) { globalId = ff.MissingId; return; }
-                double b = x > 2 && x < double.PositiveInfinity ? Math.Floor(Math.Log(x) * Math.Log(x)) : x;
-                if (b >= FeatureField.IntBucketMin && b < FeatureField.IntBucketMax && b == Math.Floor(b))
+                if (NumericBuckets.TryIntBucket(x, out int b))
                 {
-                    globalId = ff.IntBucketIds![(int)b - FeatureField.IntBucketMin];
+                    globalId = ff.IntBucketIds![b - FeatureField.IntBucketMin];
                     return;
                 }
                 Span<char> buf = stackalloc char[NumericBuckets.MaxKeyLength];
@@ -211,7 +233,7 @@ public sealed class FeatureMap
             var ff = fields[f];
             if (ff.Kind == FieldKind.Categorical)
             {
-                ids[f] = ff.Offset + (ff.Lookup.TryGetValue(row.Key(f), out int id) ? id : 0);
+                ids[f] = ff.Offset + (ff.ByteIds!.TryGetValue(row.Key(f), out int id) ? id : 0);
                 values[f] = row.Value[f];
             }
             else
@@ -290,38 +312,55 @@ public sealed class FeatureMap
 /// <summary>Counts values per field on training rows and turns the counts into a <see cref="FeatureMap"/>.</summary>
 internal sealed class FeatureMapBuilder
 {
+    // Bucketed numeric fields count integer buckets in an array: slot 0 is the missing bucket (key ""), slot
+    // 1 + b − IntBucketMin the integer bucket b; other buckets count by their key's bytes.
+    private const int IntSlots = 1 + NumericBuckets.IntBucketMax - NumericBuckets.IntBucketMin;
     private readonly FieldSpec[] _specs;
     private readonly NumericEncoding _encoding;
-    private readonly Dictionary<string, int>?[] _counts;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>>[] _lookups;
+    private readonly ByteKeyTable?[] _counts;
+    private readonly int[]?[] _intCounts;
 
     public FeatureMapBuilder(FieldSpec[] specs, NumericEncoding encoding)
     {
         _specs = specs;
         _encoding = encoding;
-        _counts = new Dictionary<string, int>?[specs.Length];
-        _lookups = new Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>>[specs.Length];
+        _counts = new ByteKeyTable?[specs.Length];
+        _intCounts = new int[]?[specs.Length];
         for (int f = 0; f < specs.Length; f++)
         {
             if (specs[f].Kind == FieldKind.Numeric && encoding != NumericEncoding.Bucket) continue;
-            _counts[f] = new Dictionary<string, int>(StringComparer.Ordinal);
-            _lookups[f] = _counts[f]!.GetAlternateLookup<ReadOnlySpan<char>>();
+            _counts[f] = new ByteKeyTable(1024);
+            if (specs[f].Kind == FieldKind.Numeric) _intCounts[f] = new int[IntSlots];
         }
     }
 
-    /// <summary>Counts one training row. Allocates only for a value seen for the first time.</summary>
+    /// <summary>Counts one training row. Allocates only when a table grows.</summary>
     public void Count(RawRow row)
     {
-        Span<char> buf = stackalloc char[NumericBuckets.MaxKeyLength];
         for (int f = 0; f < _specs.Length; f++)
         {
-            if (_counts[f] is null) continue;
-            ReadOnlySpan<char> key = _specs[f].Kind == FieldKind.Categorical
-                ? row.Key(f)
-                : buf[..NumericBuckets.Format(row.Missing[f], row.Number[f], buf)];
-            ref int c = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_lookups[f], key, out _);
-            c++;
+            var counts = _counts[f];
+            if (counts is null) continue;
+            if (_intCounts[f] is { } ints)
+            {
+                if (row.Missing[f]) ints[0]++;
+                else if (NumericBuckets.TryIntBucket(row.Number[f], out int b)) ints[1 + b - NumericBuckets.IntBucketMin]++;
+                else CountOtherBucket(counts, row.Number[f]);
+            }
+            else
+            {
+                counts.GetOrAdd(row.Key(f))++;
+            }
         }
+    }
+
+    private static void CountOtherBucket(ByteKeyTable counts, double x)
+    {
+        Span<char> buf = stackalloc char[NumericBuckets.MaxKeyLength];
+        Span<byte> bytes = stackalloc byte[NumericBuckets.MaxKeyLength];
+        int n = NumericBuckets.Format(false, x, buf);
+        for (int i = 0; i < n; i++) bytes[i] = (byte)buf[i]; // ASCII
+        counts.GetOrAdd(bytes[..n])++;
     }
 
     /// <summary>Keeps values seen at least <paramref name="minCount"/> times, ids by descending count then ordinal key.</summary>
@@ -334,8 +373,19 @@ internal sealed class FeatureMapBuilder
             string[]? keys = null;
             if (_counts[f] is { } counts)
             {
-                keys = counts.Where(kv => kv.Value >= minCount)
-                    .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                var kept = new List<KeyValuePair<string, int>>();
+                if (_intCounts[f] is { } ints)
+                {
+                    for (int i = 0; i < ints.Length; i++)
+                        if (ints[i] >= minCount)
+                            kept.Add(new(i == 0 ? "" : (i - 1 + NumericBuckets.IntBucketMin).ToString(CultureInfo.InvariantCulture), ints[i]));
+                }
+                var state = (kept, minCount);
+                counts.ForEach(ref state, static (ref (List<KeyValuePair<string, int>> Kept, int Min) st, scoped ReadOnlySpan<byte> key, int count, int _) =>
+                {
+                    if (count >= st.Min) st.Kept.Add(new(Encoding.UTF8.GetString(key), count));
+                });
+                keys = kept.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
                     .Select(kv => kv.Key).ToArray();
             }
             int size = (keys?.Length ?? 0) + 1;

@@ -27,6 +27,52 @@ internal static class NumericBuckets
         return n;
     }
 
+    /// <summary>Smallest and one past the largest integer bucket resolved without formatting a key.</summary>
+    public const int IntBucketMin = -64, IntBucketMax = 2048;
+
+    private const int SmallMax = 1 << 16;
+
+    /// <summary>Bucket of each integer in [0, SmallMax): the same ⌊ln(x)²⌋ (or x) as <see cref="Format"/> computes.</summary>
+    private static readonly short[] s_small = BuildSmall();
+
+    private static short[] BuildSmall()
+    {
+        var t = new short[SmallMax];
+        for (int i = 0; i < SmallMax; i++)
+        {
+            double x = i;
+            t[i] = (short)(x > 2 ? Math.Floor(Math.Log(x) * Math.Log(x)) : x);
+        }
+        return t;
+    }
+
+    /// <summary>
+    /// The bucket of a present value when it is an integer in [<see cref="IntBucketMin"/>, <see cref="IntBucketMax"/>)
+    /// (its key is then that integer printed); false for other buckets, whose keys come from <see cref="Format"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool TryIntBucket(double x, out int bucket)
+    {
+        if (x >= 0 && x < SmallMax)
+        {
+            int i = (int)x;
+            if (i == x) { bucket = s_small[i]; return true; }
+        }
+        return TryIntBucketSlow(x, out bucket);
+    }
+
+    private static bool TryIntBucketSlow(double x, out int bucket)
+    {
+        double b = x > 2 && x < double.PositiveInfinity ? Math.Floor(Math.Log(x) * Math.Log(x)) : x;
+        if (b >= IntBucketMin && b < IntBucketMax && b == Math.Floor(b))
+        {
+            bucket = (int)b;
+            return true;
+        }
+        bucket = 0;
+        return false;
+    }
+
     /// <summary>Bucket key as a string (tests and diagnostics); null input means missing.</summary>
     public static string Key(double? x)
     {
