@@ -19,9 +19,9 @@ public sealed class ReadmeSnippetTests
         string trainFile = dir.File("train.tsv"), newFile = dir.File("new.tsv"), cacheDir = dir.File("cache"), modelFile = dir.File("model.dfm");
         CriteoSynth.Generate(new SynthOptions { Rows = 3000, Seed = 1, WorldSeed = 7, MaxCardinality = 500 }, trainFile, null);
         CriteoSynth.Generate(new SynthOptions { Rows = 200, Seed = 2, WorldSeed = 7, MaxCardinality = 500 }, newFile, null);
-        float[] scores;
 
         // --- README snippet (keep in sync) ---
+        float[] scores;
         using (var data = DataLoader.Load(new DataSpec { Train = trainFile, CacheDir = cacheDir })) // Criteo TSV, 10% validation
         {
             var config = new ModelConfig { EmbeddingSize = 8, Hidden = [64, 64] };
