@@ -70,7 +70,7 @@ public sealed class LoadedModel
     /// <summary>
     /// Loads <paramref name="path"/> and builds <paramref name="workers"/> model instances. The file is read once; the
     /// other instances are rebuilt from the config and get copies of every parameter (batch-norm statistics included),
-    /// which is exactly what <see cref="ModelFile.Load"/> does with the bytes.
+    /// which is exactly what <see cref="ModelFile.Load(string)"/> does with the bytes.
     /// </summary>
     /// <exception cref="UserInputException">The file is missing, not a model, or corrupt.</exception>
     public static LoadedModel Load(string path, int workers, int chunkRows)

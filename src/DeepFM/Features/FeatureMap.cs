@@ -197,6 +197,17 @@ public sealed class FeatureMap
         return true;
     }
 
+    /// <summary>
+    /// Encodes one number of numeric field <paramref name="field"/> (NaN = missing) without going through text, e.g. for
+    /// in-memory hosts such as the ML.NET integration. Encodes exactly as <see cref="TryEncodeField"/> does the number's text.
+    /// </summary>
+    public void EncodeNumber(int field, double x, out int globalId, out float value)
+    {
+        var ff = _fields[field];
+        if (ff.Kind != FieldKind.Numeric) throw new ArgumentException($"Field {ff.Name} is not numeric.", nameof(field));
+        EncodeNumeric(ff, double.IsNaN(x), x, out globalId, out value);
+    }
+
     private void EncodeNumeric(FeatureField ff, bool missing, double x, out int globalId, out float value)
     {
         switch (NumericEncoding)

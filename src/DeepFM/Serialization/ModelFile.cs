@@ -76,27 +76,7 @@ public static class ModelFile
         {
             using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                using (var hashing = new HashingWriteStream(file, hash))
-                using (var w = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
-                {
-                    w.Write(Magic);
-                    w.Write(FormatVersion);
-                    var model = saved.Model;
-                    var header = new Header(model.Config, saved.Metadata, model.Space.FieldCount, model.Space.FeatureCount);
-                    w.Write(JsonSerializer.Serialize(header, Json));
-                    saved.FeatureMap.Write(w);
-                    var parameters = model.Parameters();
-                    w.Write(parameters.Count);
-                    foreach (var p in parameters)
-                    {
-                        w.Write(p.Name);
-                        w.Write(p.Rows);
-                        w.Write(p.Cols);
-                        w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Value.AsSpan()));
-                    }
-                }
-                file.Write(hash.GetHashAndReset());
+                Save(file, saved);
                 file.Flush(flushToDisk: true);
             }
             File.Move(tmp, path, overwrite: true);
@@ -108,16 +88,63 @@ public static class ModelFile
         }
     }
 
+    /// <summary>Writes the model file's bytes to <paramref name="stream"/> (e.g. an entry of another container); the
+    /// stream is left open and is not flushed to disk.</summary>
+    public static void Save(Stream stream, SavedModel saved)
+    {
+        var file = stream;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var hashing = new HashingWriteStream(file, hash))
+        using (var w = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Magic);
+            w.Write(FormatVersion);
+            var model = saved.Model;
+            var header = new Header(model.Config, saved.Metadata, model.Space.FieldCount, model.Space.FeatureCount);
+            w.Write(JsonSerializer.Serialize(header, Json));
+            saved.FeatureMap.Write(w);
+            var parameters = model.Parameters();
+            w.Write(parameters.Count);
+            foreach (var p in parameters)
+            {
+                w.Write(p.Name);
+                w.Write(p.Rows);
+                w.Write(p.Cols);
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Value.AsSpan()));
+            }
+        }
+        file.Write(hash.GetHashAndReset());
+    }
+
     /// <summary>Reads a model, checking magic, version, checksum and that every parameter matches the rebuilt network.</summary>
     /// <exception cref="UserInputException">The file is missing, not a model file, from a newer version, or corrupt.</exception>
     public static SavedModel Load(string path)
     {
         if (!File.Exists(path)) throw new UserInputException($"{path}: model file not found.");
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return Load(file, path);
+    }
+
+    /// <summary>Reads a model from the bytes <see cref="Save(Stream, SavedModel)"/> wrote, with the checks of
+    /// <see cref="Load(string)"/>. Reads <paramref name="stream"/> to its end (a non-seekable stream is buffered first).</summary>
+    /// <exception cref="UserInputException">The bytes are not a model file, from a newer version, or corrupt.</exception>
+    public static SavedModel Load(Stream stream)
+    {
+        if (stream.CanSeek) return Load(stream, "model stream");
+        var buffered = new MemoryStream();
+        stream.CopyTo(buffered);
+        buffered.Position = 0;
+        return Load(buffered, "model stream");
+    }
+
+    private static SavedModel Load(Stream file, string path)
+    {
         try
         {
-            VerifyChecksum(path);
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            using var r = new BinaryReader(file, Encoding.UTF8);
+            long start = file.Position;
+            VerifyChecksum(file, path);
+            file.Position = start;
+            using var r = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
             r.ReadBytes(Magic.Length);
             r.ReadInt32();
             var header = JsonSerializer.Deserialize<Header>(r.ReadString(), Json) ?? throw new InvalidDataException("empty header");
@@ -147,17 +174,17 @@ public static class ModelFile
         }
     }
 
-    private static void VerifyChecksum(string path)
+    private static void VerifyChecksum(Stream file, string path)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        long length = file.Length;
+        long start = file.Position;
+        long length = file.Length - start;
         Span<byte> head = stackalloc byte[12];
         if (length < Magic.Length + 4 + 32 || file.Read(head) != 12 || !head[..8].SequenceEqual(Magic))
             throw new UserInputException($"{path}: not a DeepFM model file (bad magic bytes).");
         int version = BitConverter.ToInt32(head[8..]);
         if (version != FormatVersion)
             throw new UserInputException($"{path}: model format version {version} is not supported by this version (which reads {FormatVersion}).");
-        file.Position = 0;
+        file.Position = start;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 16];
         long left = length - 32;

@@ -1,0 +1,27 @@
+using DeepFM.Data;
+using DeepFM.Models;
+using DeepFM.Training;
+
+namespace DeepFM.MLNet;
+
+/// <summary>Settings of the ML.NET DeepFM trainer: the model's hyper-parameters, the training loop, and the encoding.</summary>
+public sealed record DeepFMTrainerOptions
+{
+    /// <summary>Model hyper-parameters (model name, embedding size, hidden widths, dropout, …); defaults to the paper's DeepFM.</summary>
+    public ModelConfig Model { get; init; } = new();
+
+    /// <summary>Training loop settings (epochs, batch size, optimizer, learning rate, early stopping).</summary>
+    public TrainOptions Training { get; init; } = new();
+
+    /// <summary>Values seen fewer times than this in the training data map to their column's out-of-vocabulary id.</summary>
+    public int MinCount { get; init; } = 1;
+
+    /// <summary>How numeric columns are encoded (bucketed by default, as the CLI does).</summary>
+    public NumericEncoding NumericEncoding { get; init; } = NumericEncoding.Bucket;
+
+    /// <summary>Fraction of the training rows held out for validation (early stopping, best-weights restore); 0 = none.</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+
+    /// <summary>Seed of the validation split.</summary>
+    public long SplitSeed { get; init; } = 2017;
+}
