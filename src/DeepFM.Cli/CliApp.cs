@@ -33,6 +33,12 @@ public static class CliApp
             errors.WriteLine($"deepfm: error: {e.Message}");
             return 1;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unwritable output paths, missing folders, full disks: the user's environment, not a bug.
+            errors.WriteLine($"deepfm: error: {e.Message}");
+            return 1;
+        }
         catch (OperationCanceledException)
         {
             errors.WriteLine("deepfm: cancelled.");

@@ -95,6 +95,7 @@ internal sealed class ModelOptionSet
     public Option<float?> L2 { get; } = new("--l2") { Description = "L2 on dense weights." };
     public Option<float?> L2Embedding { get; } = new("--l2-embedding") { Description = "L2 on the embedding rows of each batch (default 0.05 for deep models, 0 for lr and fm)." };
     public Option<string> EmbeddingUpdateMode { get; } = new("--embedding-update") { Description = "Embedding updates: auto (dense for tables up to 1M numbers, lazy above), lazy (only rows in the batch), dense (every row every step; L2 then acts on the whole table).", DefaultValueFactory = _ => "auto" };
+    public Option<float?> EmbeddingInitStd { get; } = new("--embedding-init-std") { Description = "Standard deviation of the normal initialisation of embedding tables (default 0.01)." };
     public Option<long> Seed { get; } = new("--seed") { Description = "Seed of initialisation, dropout, shuffling and the random split.", DefaultValueFactory = _ => 2017 };
     public Option<int> Patience { get; } = new("--patience") { Description = "Validations without AUC improvement before stopping.", DefaultValueFactory = _ => 2 };
     public Option<int> EvalEvery { get; } = new("--eval-every") { Description = "Validate every N steps (0: every epoch).", DefaultValueFactory = _ => 0 };
@@ -104,7 +105,7 @@ internal sealed class ModelOptionSet
     public void AddTo(Command command, bool includeModel = true)
     {
         if (includeModel) command.Options.Add(Model);
-        foreach (var o in new Option[] { Epochs, BatchSize, EmbeddingSize, EmbeddingUpdateMode, Hidden, Dropout, Activation, BatchNorm, Optimizer, LearningRate, L2, L2Embedding, Seed, Patience, EvalEvery, LrDecay, ClipNorm })
+        foreach (var o in new Option[] { Epochs, BatchSize, EmbeddingSize, EmbeddingUpdateMode, EmbeddingInitStd, Hidden, Dropout, Activation, BatchNorm, Optimizer, LearningRate, L2, L2Embedding, Seed, Patience, EvalEvery, LrDecay, ClipNorm })
             command.Options.Add(o);
     }
 
@@ -134,6 +135,7 @@ internal sealed class ModelOptionSet
             L2 = r.GetValue(L2) ?? Defaults.L2,
             L2Embedding = r.GetValue(L2Embedding) ?? Defaults.L2EmbeddingFor(model),
             Seed = r.GetValue(Seed),
+            EmbeddingInitStd = r.GetValue(EmbeddingInitStd) ?? 0.01f,
             EmbeddingUpdate = (r.GetValue(EmbeddingUpdateMode) ?? "auto").ToLowerInvariant() switch
             {
                 "auto" => EmbeddingUpdate.Auto,
@@ -146,7 +148,8 @@ internal sealed class ModelOptionSet
 
     public TrainOptions BindTraining(ParseResult r, string model)
     {
-        string optimizer = r.GetValue(Optimizer) ?? (string.Equals(model, "lr", StringComparison.OrdinalIgnoreCase) ? "ftrl" : "adam");
+        string optimizer = (r.GetValue(Optimizer) ?? (string.Equals(model, "lr", StringComparison.OrdinalIgnoreCase) ? "ftrl" : "adam")).ToLowerInvariant();
+        if (optimizer is not ("adam" or "adagrad" or "sgd" or "ftrl")) throw new UserInputException($"--optimizer must be adam, adagrad, sgd or ftrl, not '{optimizer}'.");
         float lr = r.GetValue(LearningRate) ?? optimizer switch { "adam" => 1e-3f, "ftrl" => 0.2f, _ => 0.01f };
         return new TrainOptions
         {

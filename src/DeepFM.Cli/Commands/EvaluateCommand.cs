@@ -50,7 +50,9 @@ internal static class EvaluateCommand
             using var cached = PreparedData.Open(dataPath);
             if (cached.FeatureMap.Hash != saved.FeatureMap.Hash)
                 throw new UserInputException($"{dataPath}: this cache was encoded with a different feature map than the model's; pass the raw file instead.");
-            return (Predictor.Predict(model, cached.All), withLabels ? Predictor.Labels(cached.All) : []);
+            // A cache prepared with a split holds training rows too: evaluate scores only its held-out rows.
+            var rows = !withLabels ? cached.All : cached.Test.Count > 0 ? cached.Test : cached.Valid.Count > 0 ? cached.Valid : cached.All;
+            return (Predictor.Predict(model, rows), withLabels ? Predictor.Labels(rows) : []);
         }
         var probabilities = new List<float>();
         var labels = new List<float>();

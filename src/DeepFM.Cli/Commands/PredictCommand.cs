@@ -36,7 +36,7 @@ internal static class PredictCommand
             }
             catch
             {
-                File.Delete(tmp);
+                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
                 throw;
             }
             io.Err.WriteLine($"Wrote {probabilities.Length:N0} probabilities to {outPath}");

@@ -54,6 +54,8 @@ internal static class TrainCommand
             var config = modelOptions.BindModel(r, modelName);
             var training = modelOptions.BindTraining(r, modelName);
             string? outPath = r.GetValue(output);
+            if (outPath is not null && Path.GetDirectoryName(Path.GetFullPath(outPath)) is { } outDir && !Directory.Exists(outDir))
+                throw new UserInputException($"--out {outPath}: the folder {outDir} does not exist.");
 
             using var cancel = CancelOnCtrlC(io);
             io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");

@@ -94,7 +94,7 @@ internal abstract class RowParser
     protected DataFormatException Error(long line, string? field, string problem) => new(FileName, line, field, problem);
 
     protected static bool TryParseDouble(ReadOnlySpan<byte> s, out double x) =>
-        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out x) && !double.IsNaN(x);
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out x) && double.IsFinite(x);
 
     public static RowParser Create(DataFormat format, string path, LineReader lines, CsvSchema? schema, LibsvmFieldMap? fieldMap,
         FieldSpec[]? knownFields, bool labeled = true)

@@ -62,5 +62,5 @@ public abstract class CtrModel : Module
 public interface IPretrainedModel
 {
     /// <summary>Runs the pre-training stage on the training split.</summary>
-    void Pretrain(IRowSet train, IRowSet? valid, Training.TrainOptions options, Training.ITrainingObserver? observer);
+    void Pretrain(IRowSet train, IRowSet? valid, Training.TrainOptions options, Training.ITrainingObserver? observer, CancellationToken cancel = default);
 }

@@ -43,11 +43,11 @@ public sealed class FnnModel : CtrModel, IPretrainedModel
     /// <summary>Stage 1: trains an FM with the same embedding size, initialisation, L2 and seed as this model, under
     /// the same training options (early stopping on <paramref name="valid"/>, best weights kept), then initialises the
     /// table from it. <paramref name="observer"/> sees the stage's live progress only.</summary>
-    public void Pretrain(IRowSet train, IRowSet? valid, TrainOptions options, ITrainingObserver? observer)
+    public void Pretrain(IRowSet train, IRowSet? valid, TrainOptions options, ITrainingObserver? observer, CancellationToken cancel = default)
     {
         var fm = new FactorizationMachineModel(Config with { Model = "fm" }, Space);
         var stageObserver = observer is null ? null : new ProgressOnly(observer);
-        PretrainResult = new Trainer(options with { RestoreBest = true }).Fit(fm, train, valid, stageObserver);
+        PretrainResult = new Trainer(options with { RestoreBest = true }).Fit(fm, train, valid, stageObserver, cancel);
         InitializeFrom(fm);
         PretrainedFm = fm;
     }

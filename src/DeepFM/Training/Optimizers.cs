@@ -134,10 +134,15 @@ public abstract class Optimizer
     {
         var w = p.Value.AsSpan(offset, length);
         var g = p.Grad.AsSpan(offset, length);
+        float scale = DataGradientScale;
+        if (scale != 1f) TensorPrimitives.Multiply(g, scale, g);
         if (p.L2 != 0) TensorPrimitives.MultiplyAdd(w, p.L2, g, g);
         Update(w, g, state, offset, length);
         g.Clear();
     }
+
+    /// <summary>Factor applied to the (batch-mean) data gradient before L2 is added; 1 except for per-example methods.</summary>
+    protected virtual float DataGradientScale => 1f;
 
     /// <summary>Updates the slice <c>w</c> given its gradient <c>g</c> (L2 already added) and the state arrays at the same offset.</summary>
     protected abstract void Update(Span<float> w, Span<float> g, float[][] state, int offset, int length);
@@ -259,7 +264,7 @@ public sealed class Adagrad(float learningRate, float epsilon = 1e-10f) : Optimi
 /// <summary>
 /// FTRL-Proximal (McMahan et al. 2013, Algorithm 1), per coordinate, with α = learning rate, β = 1 and L1 = λ1; L2
 /// enters as a gradient term, as for the other optimizers (not as the paper's λ2 in the denominator). FTRL is an
-/// online, per-example method: it is applied to the batch's summed gradient (mean × <see cref="Optimizer.BatchRows"/>),
+/// online, per-example method: it is applied to the batch's summed data gradient (mean × <see cref="Optimizer.BatchRows"/>; L2 is added after, once),
 /// so rare features are not starved by the 1/B of a mean. Its per-coordinate schedule α/(β+√n) is built in, so it
 /// keeps the α it was created with and ignores plateau decay of <see cref="Optimizer.LearningRate"/> (changing α
 /// would rescale every weight at once). It keeps <c>z</c> and <c>n</c> and sets
@@ -273,15 +278,17 @@ public sealed class Ftrl(float learningRate, float l1 = 0f, float beta = 1f) : O
     protected override int StateArrays => 2;
 
     /// <inheritdoc />
+    protected override float DataGradientScale => BatchRows;
+
+    /// <inheritdoc />
     protected override void Update(Span<float> w, Span<float> g, float[][] state, int offset, int length)
     {
         var z = state[0].AsSpan(offset, length);
         var n = state[1].AsSpan(offset, length);
         float alpha = _alpha;
-        float scale = BatchRows;
         for (int i = 0; i < length; i++)
         {
-            float gi = g[i] * scale;
+            float gi = g[i];
             float nNew = n[i] + gi * gi;
             float sigma = (MathF.Sqrt(nNew) - MathF.Sqrt(n[i])) / alpha;
             z[i] += gi - sigma * w[i];

@@ -22,6 +22,11 @@ public sealed class Trainer
         if (options.BatchSize < 1) throw new UserInputException("--batch-size must be at least 1.");
         if (options.Epochs < 1) throw new UserInputException("--epochs must be at least 1.");
         if (!(options.LearningRate > 0)) throw new UserInputException("--lr must be positive.");
+        if (options.Patience < 1) throw new UserInputException("--patience must be at least 1.");
+        if (!(options.LrDecayOnPlateau > 0 && options.LrDecayOnPlateau <= 1)) throw new UserInputException("--lr-decay must be in (0, 1].");
+        if (options.ClipNorm < 0) throw new UserInputException("--clip-norm must be non-negative (0 = off).");
+        if (options.EvalEverySteps < 0) throw new UserInputException("--eval-every must be non-negative (0 = every epoch).");
+        _ = Optimizer.Create(options.Optimizer, options.LearningRate);   // unknown names fail before any data is read
         _options = options;
         _reducer = reducer ?? LocalGradientReducer.Instance;
     }
@@ -32,9 +37,10 @@ public sealed class Trainer
     {
         if (train.Count == 0) throw new UserInputException("The training data has no rows.");
         if (valid is { Count: 0 }) valid = null;
+        if (valid is not null) RequireBothClasses(valid, "validation");
         var trainClock = new Stopwatch();
         trainClock.Start();
-        if (model is IPretrainedModel pre) pre.Pretrain(train, valid, _options, observer);
+        if (model is IPretrainedModel pre) pre.Pretrain(train, valid, _options, observer, cancel);
         trainClock.Stop();
 
         optimizer ??= Optimizer.Create(_options.Optimizer, _options.LearningRate);
@@ -70,7 +76,7 @@ public sealed class Trainer
                 var logits = model.Forward(batch);
                 gradLogits.Reshape(count, 1);
                 double loss = SigmoidCrossEntropy.Compute(logits.Span, batch.Labels, gradLogits.Span);
-                if (double.IsNaN(loss)) throw new InvalidOperationException($"Training diverged (loss is NaN) at epoch {epoch}, step {step}; lower --lr.");
+                if (double.IsNaN(loss)) throw new UserInputException($"Training diverged (loss is NaN) at epoch {epoch}, step {step}; lower --lr or check for extreme input values.");
                 model.Backward(gradLogits);
                 _reducer.Reduce(parameters);
                 if (_options.ClipNorm > 0) ClipGradients(parameters, _options.ClipNorm);
@@ -138,6 +144,15 @@ public sealed class Trainer
         model.SetTraining(false);
         return new TrainResult(history, bestEpoch, bestAuc, bestLogloss, epoch, trainClock.Elapsed, rowsSeen,
             StoppedEarly: stop && !cancelled, Cancelled: cancelled);
+    }
+
+    private static void RequireBothClasses(IRowSet rows, string what)
+    {
+        var labels = Predictor.Labels(rows);
+        bool positive = false, negative = false;
+        foreach (float y in labels) { if (y > 0.5f) positive = true; else negative = true; }
+        if (!(positive && negative))
+            throw new UserInputException($"The {what} rows all have label {(positive ? 1 : 0)}: AUC needs both classes, so early stopping cannot work. Use a larger or different {what} split.");
     }
 
     /// <summary>Scales all gradients so their global L2 norm is at most <paramref name="maxNorm"/>.</summary>

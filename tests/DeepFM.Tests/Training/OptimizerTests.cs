@@ -75,3 +75,36 @@ public class OptimizerTests
         Assert.Equal(0.8f, b.Grad[1], 4);
     }
 }
+
+public class OptimizerHandComputedTests
+{
+    [Fact]
+    public void AdamSecondStepUsesBiasCorrectedMoments()
+    {
+        // g1 = 1, g2 = 3, lr 0.1: m2 = 0.9·0.1 + 0.1·3 = 0.39, v2 = 0.999·0.001 + 0.001·9 = 0.009999,
+        // m̂ = 0.39/(1−0.81) , v̂ = 0.009999/(1−0.998001); step 2 moves w by −lr·m̂/(√v̂ + ε).
+        var p = new Parameter("w", 1, 1);
+        var adam = new Adam(0.1f);
+        p.Grad[0] = 1f;
+        adam.Step([p]);
+        float afterOne = p.Value[0];
+        Assert.Equal(-0.1f, afterOne, 5);
+        p.Grad[0] = 3f;
+        adam.Step([p]);
+        double mHat = 0.39 / (1 - 0.81), vHat = 0.009999 / (1 - 0.998001);
+        Assert.Equal(afterOne - 0.1 * mHat / (Math.Sqrt(vHat) + 1e-8), p.Value[0], 4);
+    }
+
+    [Fact]
+    public void FtrlUsesTheSummedDataGradientAndAddsL2Once()
+    {
+        // Batch of 4 rows, mean gradient 0.5 → summed 2; L2 0.25 on w0 = 1 adds 0.25 once: g = 2.25.
+        // α = 0.5, β = 1: n = 5.0625, σ = 2.25/0.5 = 4.5, z = 2.25 − 4.5·1 = −2.25, w = 2.25/((1+2.25)/0.5).
+        var p = new Parameter("w", 1, 1) { L2 = 0.25f };
+        p.Value[0] = 1f;
+        p.Grad[0] = 0.5f;
+        var ftrl = new Ftrl(0.5f) { BatchRows = 4 };
+        ftrl.Step([p]);
+        Assert.Equal(2.25 / (3.25 / 0.5), p.Value[0], 5);
+    }
+}
