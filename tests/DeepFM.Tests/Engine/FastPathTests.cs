@@ -5,6 +5,7 @@ using DeepFM.Training;
 namespace DeepFM.Tests.Engine;
 
 /// <summary>Fast (vectorised, multi-threaded) kernels against their plain definitions.</summary>
+[Collection(SequentialCollection.Name)]
 public class FastPathTests
 {
     private static T WithThreads<T>(int threads, Func<T> body)
@@ -112,6 +113,7 @@ public class FastPathTests
     }
 }
 
+[Collection(SequentialCollection.Name)]
 public class TrainingStepDeterminismTests
 {
     private static (float[][] Values, long Allocated) Train(int threads, string model)

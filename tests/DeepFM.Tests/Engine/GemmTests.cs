@@ -2,6 +2,7 @@ using DeepFM.Engine;
 
 namespace DeepFM.Tests.Engine;
 
+[Collection(SequentialCollection.Name)]
 public class GemmTests
 {
     private static float[] Random(Random rng, int len)

@@ -4,6 +4,7 @@ using DeepFM.Tests.Engine;
 
 namespace DeepFM.Tests.Models;
 
+[Collection(SequentialCollection.Name)]
 public class ProductLayerTests
 {
     // One row, m = 3 fields, k = 2: e_1 = (1, 2), e_2 = (3, −1), e_3 = (0, 5).
