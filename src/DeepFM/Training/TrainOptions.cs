@@ -21,6 +21,10 @@ public sealed record TrainOptions
     /// <summary>Evaluations without a validation-AUC improvement before stopping (early stopping).</summary>
     public int Patience { get; init; } = 2;
 
+    /// <summary>Smallest rise of validation AUC that counts as an improvement (early stopping's min-delta). Smaller
+    /// rises count as a plateau: the learning rate decays and patience runs down.</summary>
+    public double MinImprovement { get; init; } = 1e-6;
+
     /// <summary>Learning-rate factor applied after each evaluation that does not improve validation AUC (1 = off).</summary>
     public float LrDecayOnPlateau { get; init; } = 0.1f;
 

@@ -25,6 +25,7 @@ public sealed class Trainer
         if (options.Patience < 1) throw new UserInputException("--patience must be at least 1.");
         if (!(options.LrDecayOnPlateau > 0 && options.LrDecayOnPlateau <= 1)) throw new UserInputException("--lr-decay must be in (0, 1].");
         if (options.ClipNorm < 0) throw new UserInputException("--clip-norm must be non-negative (0 = off).");
+        if (!(options.MinImprovement >= 0)) throw new UserInputException("--min-delta must be non-negative.");
         if (options.EvalEverySteps < 0) throw new UserInputException("--eval-every must be non-negative (0 = every epoch).");
         _ = Optimizer.Create(options.Optimizer, options.LearningRate);   // unknown names fail before any data is read
         _options = options;
@@ -109,7 +110,7 @@ public sealed class Trainer
                 {
                     var result = Predictor.Evaluate(model, valid, Math.Max(_options.BatchSize, Predictor.DefaultBatchSize));
                     (auc, logloss) = (result.Auc, result.Logloss);
-                    improved = auc > bestAuc + 1e-6;
+                    improved = auc > bestAuc + _options.MinImprovement;
                 }
                 else
                 {
