@@ -51,10 +51,6 @@ public abstract class CtrModel : Module
             else if (p.Name.EndsWith("weight", StringComparison.Ordinal)) p.L2 = Config.L2;
         }
     }
-
-    /// <summary>Adds <paramref name="source"/> into <paramref name="target"/> element-wise (same shape).</summary>
-    protected static void AddInto(Matrix target, Matrix source) =>
-        System.Numerics.Tensors.TensorPrimitives.Add(target.Span, source.Span, target.Span);
 }
 
 /// <summary>A model with a stage before end-to-end training (FNN pre-trains an FM to initialise its embeddings).

@@ -38,7 +38,9 @@ public sealed class Trainer
     {
         if (train.Count == 0) throw new UserInputException("The training data has no rows.");
         if (valid is { Count: 0 }) valid = null;
-        if (valid is not null) RequireBothClasses(valid, "validation");
+        // Validation labels are read once; each evaluation then only scores the rows.
+        float[]? validLabels = valid is null ? null : Predictor.Labels(valid);
+        if (validLabels is not null) RequireBothClasses(validLabels, "validation");
         var trainClock = new Stopwatch();
         trainClock.Start();
         if (model is IPretrainedModel pre) pre.Pretrain(train, valid, _options, observer, cancel);
@@ -108,7 +110,7 @@ public sealed class Trainer
                 bool improved;
                 if (valid is not null)
                 {
-                    var result = Predictor.Evaluate(model, valid, Math.Max(_options.BatchSize, Predictor.DefaultBatchSize));
+                    var result = EvalResult.Of(Predictor.Predict(model, valid, Math.Max(_options.BatchSize, Predictor.DefaultBatchSize)), validLabels);
                     (auc, logloss) = (result.Auc, result.Logloss);
                     improved = auc > bestAuc + _options.MinImprovement;
                 }
@@ -147,9 +149,8 @@ public sealed class Trainer
             StoppedEarly: stop && !cancelled, Cancelled: cancelled);
     }
 
-    private static void RequireBothClasses(IRowSet rows, string what)
+    private static void RequireBothClasses(float[] labels, string what)
     {
-        var labels = Predictor.Labels(rows);
         bool positive = false, negative = false;
         foreach (float y in labels) { if (y > 0.5f) positive = true; else negative = true; }
         if (!(positive && negative))
