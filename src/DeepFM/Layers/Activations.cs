@@ -21,11 +21,19 @@ public enum ActivationKind
 /// <summary>An element-wise activation layer.</summary>
 public sealed class Activation : Layer
 {
+    /// <summary>Below this many elements a pass runs on the calling thread (waking a helper costs more).</summary>
+    internal const int ParallelMinElements = 1 << 15;
+
     private readonly Matrix _output = new();
     private readonly Matrix _gradInput = new();
+    private readonly PassJob _job;
 
     /// <summary>Creates the layer.</summary>
-    public Activation(ActivationKind kind) => Kind = kind;
+    public Activation(ActivationKind kind)
+    {
+        Kind = kind;
+        _job = new PassJob(kind);
+    }
 
     /// <summary>The function applied.</summary>
     public ActivationKind Kind { get; }
@@ -34,15 +42,9 @@ public sealed class Activation : Layer
     public override Matrix Forward(Matrix input)
     {
         _output.Reshape(input.Rows, input.Cols);
-        var x = input.Span;
-        var y = _output.Span;
-        switch (Kind)
-        {
-            case ActivationKind.Relu: TensorPrimitives.Max(x, 0f, y); break;
-            case ActivationKind.Tanh: TensorPrimitives.Tanh(x, y); break;
-            case ActivationKind.Sigmoid: TensorPrimitives.Sigmoid(x, y); break;
-            default: x.CopyTo(y); break;
-        }
+        // Element-wise, so splitting the range over threads gives the same bits as one pass.
+        _job.Set(forward: true, input.Buffer, _output.Buffer, null);
+        ParallelRanges.For(input.Rows * input.Cols, ParallelMinElements, _job);
         return _output;
     }
 
@@ -60,27 +62,56 @@ public sealed class Activation : Layer
     {
         // Derivatives are expressed through the saved output y, so the input need not be kept.
         _gradInput.Reshape(gradOutput.Rows, gradOutput.Cols);
-        var dy = gradOutput.Span;
-        var y = _output.Span;
-        var dx = _gradInput.Span;
-        switch (Kind)
-        {
-            case ActivationKind.Relu: ReluBackward(y, dy, dx); break;
-            case ActivationKind.Tanh:
-                // dx = dy · (1 − y²)
-                TensorPrimitives.Multiply(y, y, dx);
-                TensorPrimitives.Subtract(1f, dx, dx);
-                TensorPrimitives.Multiply(dy, dx, dx);
-                break;
-            case ActivationKind.Sigmoid:
-                // dx = dy · y · (1 − y)
-                TensorPrimitives.Subtract(1f, y, dx);
-                TensorPrimitives.Multiply(y, dx, dx);
-                TensorPrimitives.Multiply(dy, dx, dx);
-                break;
-            default: dy.CopyTo(dx); break;
-        }
+        _job.Set(forward: false, gradOutput.Buffer, _gradInput.Buffer, _output.Buffer);
+        ParallelRanges.For(gradOutput.Rows * gradOutput.Cols, ParallelMinElements, _job);
         return _gradInput;
+    }
+
+    /// <summary>One pass (forward: <c>y = f(x)</c>; backward: <c>dx = dy · f'(x)</c> through the saved <c>y</c>) over a range.</summary>
+    private sealed class PassJob(ActivationKind kind) : RangeJob
+    {
+        private bool _forward;
+        private float[] _in = [], _out = [], _y = [];
+
+        public void Set(bool forward, float[] input, float[] output, float[]? y) =>
+            (_forward, _in, _out, _y) = (forward, input, output, y ?? []);
+
+        public override void Run(int start, int end)
+        {
+            int n = end - start;
+            var x = _in.AsSpan(start, n);
+            var o = _out.AsSpan(start, n);
+            if (_forward)
+            {
+                switch (kind)
+                {
+                    case ActivationKind.Relu: TensorPrimitives.Max(x, 0f, o); break;
+                    case ActivationKind.Tanh: TensorPrimitives.Tanh(x, o); break;
+                    case ActivationKind.Sigmoid: TensorPrimitives.Sigmoid(x, o); break;
+                    default: x.CopyTo(o); break;
+                }
+                return;
+            }
+            var dy = x;
+            var y = _y.AsSpan(start, n);
+            switch (kind)
+            {
+                case ActivationKind.Relu: ReluBackward(y, dy, o); break;
+                case ActivationKind.Tanh:
+                    // dx = dy · (1 − y²)
+                    TensorPrimitives.Multiply(y, y, o);
+                    TensorPrimitives.Subtract(1f, o, o);
+                    TensorPrimitives.Multiply(dy, o, o);
+                    break;
+                case ActivationKind.Sigmoid:
+                    // dx = dy · y · (1 − y)
+                    TensorPrimitives.Subtract(1f, y, o);
+                    TensorPrimitives.Multiply(y, o, o);
+                    TensorPrimitives.Multiply(dy, o, o);
+                    break;
+                default: dy.CopyTo(o); break;
+            }
+        }
     }
 
     /// <summary><c>dx = y &gt; 0 ? dy : 0</c>, branch-free.</summary>

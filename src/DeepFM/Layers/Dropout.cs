@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using DeepFM.Engine;
 
 namespace DeepFM.Layers;
@@ -25,6 +26,7 @@ public sealed class Dropout : Layer
     private float[] _mask = [];
     private readonly Rng _rng;
     private readonly MaskJob _job = new();
+    private readonly MultiplyJob _backJob = new();
     private bool _masked;
 
     /// <summary>Creates the layer with its own deterministic random stream.</summary>
@@ -62,7 +64,9 @@ public sealed class Dropout : Layer
     {
         if (!_masked) return gradOutput;
         _gradInput.Reshape(gradOutput.Rows, gradOutput.Cols);
-        TensorPrimitives.Multiply(gradOutput.Span, _mask.AsSpan(0, gradOutput.Span.Length), _gradInput.Span);
+        int n = gradOutput.Rows * gradOutput.Cols;
+        _backJob.Set(gradOutput.Buffer, _mask, _gradInput.Buffer);
+        ParallelRanges.For(n, Activation.ParallelMinElements, _backJob);
         return _gradInput;
     }
 
@@ -80,6 +84,17 @@ public sealed class Dropout : Layer
     /// <summary>The plain definition of the mask: whether element <paramref name="index"/> survives.</summary>
     internal static bool KeepsUnit(ulong key, ushort threshold, long index) =>
         (ushort)(Mix(key, index >> 2) >> (int)(16 * (index & 3))) >= threshold;
+
+    /// <summary><c>dx = dy · mask</c> over a range of elements.</summary>
+    private sealed class MultiplyJob : RangeJob
+    {
+        private float[] _dy = [], _mask = [], _dx = [];
+
+        public void Set(float[] dy, float[] mask, float[] dx) => (_dy, _mask, _dx) = (dy, mask, dx);
+
+        public override void Run(int start, int end) =>
+            TensorPrimitives.Multiply(_dy.AsSpan(start, end - start), _mask.AsSpan(start, end - start), _dx.AsSpan(start, end - start));
+    }
 
     /// <summary>Writes mask and output for blocks of 16 elements <c>[start, end)</c>.</summary>
     private sealed class MaskJob : RangeJob
@@ -100,6 +115,29 @@ public sealed class Dropout : Layer
             int i0 = start * 16, i1 = Math.Min(end * 16, _n);
             var mask = _mask.AsSpan();
             int i = i0;
+            if (Vector512.IsHardwareAccelerated && Avx512DQ.IsSupported)
+            {
+                // Eight words (32 elements) per step: SplitMix64 on 64-bit lanes (vpmullq), read back as 16-bit lanes.
+                var thr = Vector512.Create(_threshold);
+                var scale = Vector512.Create(_scale).AsInt32();
+                var key = Vector512.Create(_key);
+                var gamma = Vector512.Create(0x9E3779B97F4A7C15UL);
+                var m1 = Vector512.Create(0xBF58476D1CE4E5B9UL);
+                var m2 = Vector512.Create(0x94D049BB133111EBUL);
+                var lanes = Vector512.Create(1UL, 2, 3, 4, 5, 6, 7, 8);
+                ref float m = ref MemoryMarshal.GetArrayDataReference(_mask);
+                for (; i + 32 <= i1; i += 32)
+                {
+                    var z = key + (Vector512.Create((ulong)(i >> 2)) + lanes) * gamma;
+                    z = (z ^ Vector512.ShiftRightLogical(z, 30)) * m1;
+                    z = (z ^ Vector512.ShiftRightLogical(z, 27)) * m2;
+                    z ^= Vector512.ShiftRightLogical(z, 31);
+                    var keep = Vector512.GreaterThanOrEqual(z.AsUInt16(), thr).AsInt16();
+                    var (lo, hi) = Vector512.Widen(keep);
+                    (lo & scale).AsSingle().StoreUnsafe(ref m, (nuint)i);
+                    (hi & scale).AsSingle().StoreUnsafe(ref m, (nuint)(i + 16));
+                }
+            }
             if (Vector256.IsHardwareAccelerated)
             {
                 var thr = Vector256.Create(_threshold);

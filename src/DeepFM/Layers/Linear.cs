@@ -10,6 +10,7 @@ public sealed class Linear : Layer
     private readonly Matrix _output = new();
     private readonly Matrix _gradInput = new();
     private Matrix? _input;
+    private readonly BiasJob _biasJob = new();
 
     /// <summary>Creates the layer with Glorot-uniform weights and zero bias.</summary>
     public Linear(int inputs, int outputs, Rng rng)
@@ -43,8 +44,8 @@ public sealed class Linear : Layer
         int b = input.Rows;
         _output.Reshape(b, Outputs);
         var y = _output.Span;
-        var bias = Bias.Value.AsSpan();
-        for (int r = 0; r < b; r++) bias.CopyTo(y.Slice(r * Outputs, Outputs));
+        _biasJob.Set(broadcast: true, Bias.Value, _output.Buffer, b, Outputs);
+        ParallelRanges.For(b, RowsPerPart(b), _biasJob);
         Gemm.Multiply(false, false, b, Outputs, Inputs, input.Span, Inputs, Weight.Value, Outputs, y, Outputs, accumulate: true);
         return _output;
     }
@@ -58,6 +59,34 @@ public sealed class Linear : Layer
         return graph.Add(product, graph.Parameter(Bias, Outputs), prefix + ".add");
     }
 
+    private int RowsPerPart(int rows) => Math.Max(1, Activation.ParallelMinElements / Math.Max(1, Outputs));
+
+    /// <summary>Forward: copies the bias into rows <c>[start, end)</c> of the output. Backward: adds the column sums of
+    /// <c>dy</c> into the bias gradient for column blocks <c>[start, end)</c>.</summary>
+    private sealed class BiasJob : RangeJob
+    {
+        public const int Block = 16;
+        private bool _broadcast;
+        private float[] _bias = [], _matrix = [];
+        private int _rows, _cols;
+
+        public void Set(bool broadcast, float[] bias, float[] matrix, int rows, int cols) =>
+            (_broadcast, _bias, _matrix, _rows, _cols) = (broadcast, bias, matrix, rows, cols);
+
+        public override void Run(int start, int end)
+        {
+            var bias = _bias.AsSpan(0, _cols);
+            if (_broadcast)
+            {
+                for (int r = start; r < end; r++) bias.CopyTo(_matrix.AsSpan(r * _cols, _cols));
+                return;
+            }
+            int c0 = start * Block, c1 = Math.Min(_cols, end * Block);
+            var db = bias[c0..c1];
+            for (int r = 0; r < _rows; r++) TensorPrimitives.Add(db, _matrix.AsSpan(r * _cols + c0, c1 - c0), db);
+        }
+    }
+
     /// <inheritdoc />
     public override Matrix Backward(Matrix gradOutput)
     {
@@ -66,8 +95,10 @@ public sealed class Linear : Layer
         var dy = gradOutput.Span;
         // dW += xᵀ·dy ; db += column sums of dy ; dx = dy·Wᵀ
         Gemm.Multiply(true, false, Inputs, Outputs, b, x.Span, Inputs, dy, Outputs, Weight.Grad, Outputs, accumulate: true);
-        var db = Bias.Grad.AsSpan();
-        for (int r = 0; r < b; r++) TensorPrimitives.Add(db, dy.Slice(r * Outputs, Outputs), db);
+        // db += column sums of dy, split over column blocks: each sum still runs over the rows in order.
+        _biasJob.Set(broadcast: false, Bias.Grad, gradOutput.Buffer, b, Outputs);
+        int blocks = (Outputs + BiasJob.Block - 1) / BiasJob.Block;
+        ParallelRanges.For(blocks, (long)b * Outputs < Activation.ParallelMinElements ? blocks : 1, _biasJob);
         _gradInput.Reshape(b, Inputs);
         Gemm.Multiply(false, true, b, Inputs, Outputs, dy, Outputs, Weight.Value, Outputs, _gradInput.Span, Inputs, accumulate: false);
         return _gradInput;
