@@ -16,6 +16,7 @@ internal static class StepBench
         int reps = 30, batch = 4096, inputs = 390;
         float dropout = 0.5f;
         bool bn = false;
+        string model = "deepfm";
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -24,10 +25,16 @@ internal static class StepBench
                 case "--batch": batch = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--dropout": dropout = float.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--batch-norm": bn = true; break;
+                case "--model": model = args[++i]; break;
                 case "--blockb": Gemm.PackBPerBlock = args[++i] == "1"; break;
                 case "--mclong": Gemm.McLongK = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
+        }
+        if (model != "deepfm")
+        {
+            ModelStep(model, reps, batch, dropout, bn);
+            return 0;
         }
         var mlp = Mlp.Build(inputs, new MlpSpec([400, 400, 400], ActivationKind.Relu, dropout, bn), 1, seed: 1, stream: 2);
         var x = new Matrix(batch, inputs);
@@ -72,19 +79,19 @@ internal static class StepBench
         Console.WriteLine($"| total | {Median(total):F2} | |");
         double flops = 2.0 * batch * (inputs * 400 + 400 * 400 * 2 + 400) * 3;
         Console.WriteLine($"GEMM work {flops / 1e9:F2} GFLOP per step → {flops / 1e6 / Median(total):F1} GFLOP/s over the whole step");
-        ModelStep(reps, batch, dropout, bn);
+        ModelStep(model, reps, batch, dropout, bn);
         return 0;
     }
 
-    /// <summary>A whole DeepFM step on a Criteo-shaped batch (39 fields, 58,763 features as in the 1M-row bench):
+    /// <summary>A whole model step on a Criteo-shaped batch (39 fields, 58,763 features as in the 1M-row bench):
     /// forward, loss, backward and the Adam update, each timed.</summary>
-    private static void ModelStep(int reps, int batchSize, float dropout, bool bn)
+    private static void ModelStep(string name, int reps, int batchSize, float dropout, bool bn)
     {
         const int fields = 39, features = 58_763;
-        var config = new DeepFM.Models.ModelConfig { Model = "deepfm", Dropout = dropout, BatchNorm = bn, Seed = 1 };
+        var config = new DeepFM.Models.ModelConfig { Model = name, Dropout = dropout, BatchNorm = bn, Seed = 1 };
         var model = DeepFM.Models.ModelRegistry.Create(config, new DeepFM.Models.FeatureSpace(fields, features));
         var parameters = model.Parameters();
-        var optimizer = DeepFM.Training.Optimizer.Create("adam", 1e-3f);
+        var optimizer = DeepFM.Training.Optimizer.Create(name == "lr" ? "ftrl" : "adam", name == "lr" ? 0.2f : 1e-3f);
         var batch = new DeepFM.Data.Batch(batchSize, fields) { Size = batchSize };
         var rng = new Rng(11);
         int perField = features / fields;
@@ -117,7 +124,7 @@ internal static class StepBench
             t0.Add(Stopwatch.GetElapsedTime(s, s3).TotalMilliseconds);
         }
         Console.WriteLine();
-        Console.WriteLine($"DeepFM step, {fields} fields, {features:N0} features, k 10, batch {batchSize} (ms, median of {reps}):");
+        Console.WriteLine($"{name} step, {fields} fields, {features:N0} features, k 10, batch {batchSize} (ms, median of {reps}):");
         Console.WriteLine($"| forward + loss | backward | optimizer | step | rows/s |");
         Console.WriteLine($"|---:|---:|---:|---:|---:|");
         Console.WriteLine($"| {Median(f0):F2} | {Median(b0):F2} | {Median(o0):F2} | {Median(t0):F2} | {batchSize / Median(t0) * 1000:N0} |");

@@ -11,7 +11,7 @@ namespace DeepFM.Data;
 /// </summary>
 public static class DataPipeline
 {
-    private const int FlagEncodedWithMap = 1;
+    private const int FlagEncodedWithMap = CacheHeader.FlagEncodedWithMap;
     private const int Chunk = 4096;
 
     /// <summary>
@@ -87,7 +87,7 @@ public static class DataPipeline
             using (var fs = new FileStream(cachePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
                 h = CacheHeader.Read(fs, Path.GetFileName(cachePath));
             var src = new FileInfo(dataPath);
-            return src.Exists && h.Flags == 0 && h.Format == options.Format && h.OptionsFingerprint == options.Fingerprint()
+            return src.Exists && (h.Flags & FlagEncodedWithMap) == 0 && h.Format == options.Format && h.OptionsFingerprint == options.Fingerprint()
                    && h.SourceLength == src.Length && h.SourceWriteTicks == src.LastWriteTimeUtc.Ticks
                    && h.ValidFraction == split.ValidFraction && h.TestFraction == split.TestFraction && h.Seed == split.Seed;
         }
@@ -215,7 +215,6 @@ public static class DataPipeline
                 using (var labels = new SectionWriter(tmp, layout.Labels))
                 using (var tags = new SectionWriter(tmp, layout.Tags))
                 using (var ids = new SectionWriter(tmp, layout.Ids))
-                using (var values = new SectionWriter(tmp, layout.Values))
                 using (var rr = OpenWithMap(dataPath, map, skipBadLines))
                 {
                     int m = map.FieldCount;
@@ -223,31 +222,53 @@ public static class DataPipeline
                     var valBuf = new float[Chunk * m];
                     var labBuf = new float[Chunk];
                     var tagBuf = new byte[Chunk];
+                    // The values section is written only once a value other than 1 appears (the 1s before it are
+                    // written then); all-categorical data gets no values section at all.
+                    SectionWriter? values = null;
                     long rows = 0;
                     int n = 0;
-                    while (rr.Next())
+                    try
                     {
-                        if (rows + n >= header.RowCount) throw Changed(dataPath);
-                        map.EncodeRow(rr.Row, idBuf.AsSpan(n * m, m), valBuf.AsSpan(n * m, m));
-                        labBuf[n] = rr.Row.Label;
-                        tagBuf[n] = (byte)tagOf(rr.RowIndex);
-                        if (++n == Chunk) { Flush(); rows += n; n = 0; }
+                        while (rr.Next())
+                        {
+                            if (rows + n >= header.RowCount) throw Changed(dataPath);
+                            map.EncodeRow(rr.Row, idBuf.AsSpan(n * m, m), valBuf.AsSpan(n * m, m));
+                            labBuf[n] = rr.Row.Label;
+                            tagBuf[n] = (byte)tagOf(rr.RowIndex);
+                            if (++n == Chunk) { Flush(); rows += n; n = 0; }
+                        }
+                        Flush();
+                        rows += n;
+                        if (rows != header.RowCount) throw Changed(dataPath);
+                        hashes[1] = labels.Finish();
+                        hashes[2] = tags.Finish();
+                        hashes[3] = ids.Finish();
+                        if (values is not null) hashes[4] = values.Finish();
+                        else
+                        {
+                            header = header with { Flags = header.Flags | CacheHeader.FlagNoValues };
+                            hashes[4] = new XxHash3().GetCurrentHashAsUInt64();   // the empty section
+                            head.SetLength(header.Layout.Total);
+                        }
                     }
-                    Flush();
-                    rows += n;
-                    if (rows != header.RowCount) throw Changed(dataPath);
+                    finally { values?.Dispose(); }
 
                     void Flush()
                     {
                         labels.Write<float>(labBuf.AsSpan(0, n));
                         tags.Write<byte>(tagBuf.AsSpan(0, n));
                         ids.Write<int>(idBuf.AsSpan(0, n * m));
-                        values.Write<float>(valBuf.AsSpan(0, n * m));
+                        var chunk = valBuf.AsSpan(0, n * m);
+                        if (values is null && chunk.IndexOfAnyExcept(1f) >= 0)
+                        {
+                            values = new SectionWriter(tmp, layout.Values);
+                            var ones = new float[Chunk * m];
+                            ones.AsSpan().Fill(1f);
+                            for (long left = rows * m; left > 0; left -= ones.Length)
+                                values.Write<float>(ones.AsSpan(0, (int)Math.Min(ones.Length, left)));
+                        }
+                        values?.Write<float>(chunk);
                     }
-                    hashes[1] = labels.Finish();
-                    hashes[2] = tags.Finish();
-                    hashes[3] = ids.Finish();
-                    hashes[4] = values.Finish();
                 }
                 header = header with { Checksum = CacheHeader.Combine(hashes) };
                 var hb = new byte[CacheHeader.Size];

@@ -30,7 +30,7 @@ public sealed unsafe class PreparedData : IDisposable
         FeatureMap = map;
         var layout = header.Layout;
         var all = new MappedRowSet((int)header.RowCount, header.FieldCount, basePtr + layout.Labels, basePtr + layout.Ids,
-            basePtr + layout.Values);
+            header.HasValues ? basePtr + layout.Values : null);
         All = all;
         // Split views by index indirection; the indices are built once here from the tag section.
         var tags = new ReadOnlySpan<byte>(basePtr + layout.Tags, (int)header.RowCount);
@@ -145,10 +145,11 @@ public sealed unsafe class PreparedData : IDisposable
     }
 }
 
-/// <summary>Byte offsets of the cache sections (all long: caches can exceed 2 GiB).</summary>
+/// <summary>Byte offsets of the cache sections (all long: caches can exceed 2 GiB). The values section is last and
+/// empty when every value is 1 (all-categorical data): that halves the file and the memory its mapping pins.</summary>
 internal readonly record struct CacheLayout(long Map, long Labels, long Tags, long Ids, long Values, long Total)
 {
-    public static CacheLayout Compute(long mapLength, long rows, int fields)
+    public static CacheLayout Compute(long mapLength, long rows, int fields, bool hasValues = true)
     {
         static long Align(long x) => (x + 7) & ~7L;
         long map = CacheHeader.Size;
@@ -156,7 +157,7 @@ internal readonly record struct CacheLayout(long Map, long Labels, long Tags, lo
         long tags = labels + 4 * rows;
         long ids = Align(tags + rows);
         long values = ids + 4 * rows * fields;
-        return new CacheLayout(map, labels, tags, ids, values, values + 4 * rows * fields);
+        return new CacheLayout(map, labels, tags, ids, values, values + (hasValues ? 4 * rows * fields : 0));
     }
 }
 
@@ -181,7 +182,15 @@ internal sealed record CacheHeader
     public long MapLength { get; init; }
     public ulong Checksum { get; init; }
 
-    public CacheLayout Layout => CacheLayout.Compute(MapLength, RowCount, FieldCount);
+    /// <summary>Set for validation/test files encoded with an existing map (such a cache is not a training cache).</summary>
+    public const int FlagEncodedWithMap = 1;
+
+    /// <summary>Set when every value is 1: the file has no values section and readers supply 1s.</summary>
+    public const int FlagNoValues = 2;
+
+    public bool HasValues => (Flags & FlagNoValues) == 0;
+
+    public CacheLayout Layout => CacheLayout.Compute(MapLength, RowCount, FieldCount, HasValues);
 
     public void WriteTo(Span<byte> b)
     {
@@ -250,7 +259,7 @@ internal sealed record CacheHeader
         h[1] = HashRange(basePtr + l.Labels, 4 * RowCount);
         h[2] = HashRange(basePtr + l.Tags, RowCount);
         h[3] = HashRange(basePtr + l.Ids, 4 * RowCount * FieldCount);
-        h[4] = HashRange(basePtr + l.Values, 4 * RowCount * FieldCount);
+        h[4] = HashRange(basePtr + l.Values, l.Total - l.Values);
         return Combine(h);
     }
 
@@ -271,6 +280,7 @@ internal sealed unsafe class MappedRowSet : IRowSet
     private readonly int* _ids;
     private readonly float* _values;
 
+    /// <summary>Views the sections; <paramref name="values"/> is null when every value is 1 (no values section).</summary>
     public MappedRowSet(int count, int fieldCount, byte* labels, byte* ids, byte* values)
     {
         Count = count;
@@ -289,7 +299,8 @@ internal sealed unsafe class MappedRowSet : IRowSet
         int m = FieldCount;
         long src = (long)row * m;
         new ReadOnlySpan<int>(_ids + src, m).CopyTo(batch.IdBuffer.AsSpan(slot * m, m));
-        new ReadOnlySpan<float>(_values + src, m).CopyTo(batch.ValueBuffer.AsSpan(slot * m, m));
+        if (_values != null) new ReadOnlySpan<float>(_values + src, m).CopyTo(batch.ValueBuffer.AsSpan(slot * m, m));
+        else batch.ValueBuffer.AsSpan(slot * m, m).Fill(1f);
         batch.LabelBuffer[slot] = _labels[row];
     }
 
@@ -307,7 +318,8 @@ internal sealed unsafe class MappedRowSet : IRowSet
         long src = (long)start * FieldCount;
         int n = count * FieldCount;
         new ReadOnlySpan<int>(_ids + src, n).CopyTo(batch.IdBuffer);
-        new ReadOnlySpan<float>(_values + src, n).CopyTo(batch.ValueBuffer);
+        if (_values != null) new ReadOnlySpan<float>(_values + src, n).CopyTo(batch.ValueBuffer);
+        else batch.ValueBuffer.AsSpan(0, n).Fill(1f);
         new ReadOnlySpan<float>(_labels + start, count).CopyTo(batch.LabelBuffer);
         batch.Size = count;
     }

@@ -54,25 +54,87 @@ public sealed class Embedding : Module
     }
 
     /// <summary>Adds <c>x·dL/de_j</c> to the gradient rows of the looked-up features and marks them touched.</summary>
+    /// <remarks>Every table row receives its contributions in batch-row order, whatever the threads: the batch's
+    /// field columns are shared out between threads only when the id ranges of the columns given to different threads
+    /// do not overlap (as with per-field vocabularies, where field j's ids form one block), so no table row is written
+    /// by two threads; otherwise one thread walks the batch.</remarks>
     public void Backward(Matrix gradOutput)
     {
         var batch = _batch ?? throw new InvalidOperationException("Backward before Forward.");
         int k = Dim;
         var ids = batch.Ids;
-        var values = batch.Values;
-        var touched = Table.Touched;   // null when the table is updated densely
         int rows = Table.Rows;
-        ref float grad = ref MemoryMarshal.GetArrayDataReference(Table.Grad);
         if (gradOutput.Span.Length < ids.Length * k) throw new ArgumentException("Gradient smaller than the last output.", nameof(gradOutput));
-        ref float g = ref MemoryMarshal.GetArrayDataReference(gradOutput.Buffer);
-        // One thread, in batch order: rows shared by several entries sum them in a fixed order. (Splitting table rows
-        // between threads that each scan the batch measured slower than this loop.)
-        for (int i = 0; i < ids.Length; i++)
-        {
-            int id = ids[i];
+        foreach (int id in ids)
             if ((uint)id >= (uint)rows) throw new IndexOutOfRangeException($"Feature id {id} outside the table of {rows} rows.");
-            touched?.Add(id);
-            Row(ref Unsafe.Add(ref grad, (nint)id * k), ref Unsafe.Add(ref g, (nint)i * k), k, values[i], add: true);
+        if (Table.Touched is { } touched)
+            foreach (int id in ids) touched.Add(id);   // first-touch order, before the (possibly split) scatter
+        int m = batch.FieldCount;
+        int parts = (long)ids.Length * k < ParallelMinElements ? 1 : Math.Min(Math.Min(Parallelism.MaxDegree, Environment.ProcessorCount), m);
+        if (parts > 1 && !ColumnGroupsAreDisjoint(ids, m, parts)) parts = 1;
+        _scatter.Set(this, batch, gradOutput.Buffer, parts);
+        if (parts == 1) _scatter.Run(0, 1);
+        else ParallelRanges.For(parts, 1, _scatter);
+    }
+
+    /// <summary>True when, cutting the m columns into <paramref name="parts"/> contiguous groups, no id of one group
+    /// lies within the [min, max] id range of a column in another group.</summary>
+    private bool ColumnGroupsAreDisjoint(ReadOnlySpan<int> ids, int m, int parts)
+    {
+        if (_colMin.Length < m) { _colMin = new int[m]; _colMax = new int[m]; }
+        var lo = _colMin.AsSpan(0, m);
+        var hi = _colMax.AsSpan(0, m);
+        ids[..m].CopyTo(lo);
+        ids[..m].CopyTo(hi);
+        for (int o = m; o < ids.Length; o += m)
+        {
+            var row = ids.Slice(o, m);
+            for (int f = 0; f < m; f++)
+            {
+                int id = row[f];
+                if (id < lo[f]) lo[f] = id;
+                if (id > hi[f]) hi[f] = id;
+            }
+        }
+        for (int f = 0; f < m; f++)
+            for (int g = f + 1; g < m; g++)
+                if (Group(f, m, parts) != Group(g, m, parts) && lo[f] <= hi[g] && lo[g] <= hi[f]) return false;
+        return true;
+    }
+
+    /// <summary>The group of column <paramref name="f"/> when m columns are cut into <paramref name="parts"/> contiguous groups.</summary>
+    private static int Group(int f, int m, int parts) => (int)((long)f * parts / m);
+
+    private int[] _colMin = [], _colMax = [];
+    private readonly ScatterJob _scatter = new();
+
+    /// <summary>Adds the gradient rows of column groups [start, end) (one group: every column) into the table gradient.</summary>
+    private sealed class ScatterJob : RangeJob
+    {
+        private Embedding _layer = null!;
+        private Batch _batch = null!;
+        private float[] _grad = [];
+        private int _parts;
+
+        public void Set(Embedding layer, Batch batch, float[] grad, int parts) => (_layer, _batch, _grad, _parts) = (layer, batch, grad, parts);
+
+        public override void Run(int start, int end)
+        {
+            int k = _layer.Dim, m = _batch.FieldCount, b = _batch.Size;
+            // Columns of groups [start, end): group g holds columns f with f·parts/m == g.
+            int f0 = (int)(((long)start * m + _parts - 1) / _parts), f1 = (int)(((long)end * m + _parts - 1) / _parts);
+            var ids = _batch.Ids;
+            var values = _batch.Values;
+            ref float table = ref MemoryMarshal.GetArrayDataReference(_layer.Table.Grad);
+            ref float g = ref MemoryMarshal.GetArrayDataReference(_grad);
+            for (int r = 0; r < b; r++)
+            {
+                for (int f = f0; f < f1; f++)
+                {
+                    int i = r * m + f;
+                    Row(ref Unsafe.Add(ref table, (nint)ids[i] * k), ref Unsafe.Add(ref g, (nint)i * k), k, values[i], add: true);
+                }
+            }
         }
     }
 

@@ -286,7 +286,38 @@ public sealed class Ftrl(float learningRate, float l1 = 0f, float beta = 1f) : O
         var z = state[0].AsSpan(offset, length);
         var n = state[1].AsSpan(offset, length);
         float alpha = _alpha;
-        for (int i = 0; i < length; i++)
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // The scalar formula below, eight lanes at a time, operation for operation (same roundings, no fused
+            // multiply-adds), so both paths give the same bits.
+            var va = Vector256.Create(alpha);
+            var vl1 = Vector256.Create(l1);
+            var vbeta = Vector256.Create(beta);
+            var one = Vector256.Create(1f);
+            ref float pw = ref MemoryMarshal.GetReference(w);
+            ref float pg = ref MemoryMarshal.GetReference(g);
+            ref float pz = ref MemoryMarshal.GetReference(z);
+            ref float pn = ref MemoryMarshal.GetReference(n);
+            for (; i + 8 <= length; i += 8)
+            {
+                var gi = Vector256.LoadUnsafe(ref pg, (nuint)i);
+                var ni = Vector256.LoadUnsafe(ref pn, (nuint)i);
+                var wi = Vector256.LoadUnsafe(ref pw, (nuint)i);
+                var nNew = ni + gi * gi;
+                var sqrtNew = Vector256.Sqrt(nNew);
+                var sigma = (sqrtNew - Vector256.Sqrt(ni)) / va;
+                var zi = Vector256.LoadUnsafe(ref pz, (nuint)i) + (gi - sigma * wi);
+                zi.StoreUnsafe(ref pz, (nuint)i);
+                nNew.StoreUnsafe(ref pn, (nuint)i);
+                var sign = Vector256.ConditionalSelect(Vector256.LessThan(zi, Vector256<float>.Zero), -one,
+                    Vector256.ConditionalSelect(Vector256.GreaterThan(zi, Vector256<float>.Zero), one, Vector256<float>.Zero));
+                var wNew = -(zi - sign * vl1) / ((vbeta + sqrtNew) / va);
+                Vector256.ConditionalSelect(Vector256.LessThanOrEqual(Vector256.Abs(zi), vl1), Vector256<float>.Zero, wNew)
+                    .StoreUnsafe(ref pw, (nuint)i);
+            }
+        }
+        for (; i < length; i++)
         {
             float gi = g[i];
             float nNew = n[i] + gi * gi;

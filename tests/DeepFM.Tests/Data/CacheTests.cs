@@ -50,6 +50,69 @@ public class CacheTests
     }
 
     [Fact]
+    public void AllCategoricalDataHasNoValuesSection()
+    {
+        using var dir = new TempDir();
+        string data = WriteRows(dir, "d.csv", 700);
+        string onesCache = dir.File("ones.cache"), valuedCache = dir.File("valued.cache");
+        // Bucketed numerics make every value 1; "value" keeps x as the value of its field.
+        DataPipeline.Prepare(data, onesCache, Csv, SplitOptions.None).Dispose();
+        DataPipeline.Prepare(data, valuedCache, Csv with { NumericEncoding = NumericEncoding.Value }, SplitOptions.None).Dispose();
+        // Layout: 128-byte header, map, labels (4 per row) and tags (1 per row) padded to 8, ids (4 per field per
+        // row), then values (4 per field per row) only when some value is not 1.
+        static long Expected(string cache, bool values) =>
+            Align8(Align8(128 + MapBytes(cache)) + 5 * 700L) + 4 * 700L * 3 * (values ? 2 : 1);
+        Assert.Equal(Expected(onesCache, values: false), new FileInfo(onesCache).Length);
+        Assert.Equal(Expected(valuedCache, values: true), new FileInfo(valuedCache).Length);
+        using var q = DataPipeline.Open(onesCache);
+        var all = DataTestUtil.ReadAll(q.All);
+        Assert.All(all.Values, v => Assert.Equal(1f, v));
+        var streamed = DataTestUtil.StreamAll(data, q.FeatureMap, 64);
+        Assert.Equal(streamed.Ids, all.Ids);
+        Assert.Equal(streamed.Values, all.Values);
+        // Gather and Slice supply the 1s too.
+        var b = new Batch(8, 3);
+        b.ValueBuffer.AsSpan().Fill(-5f);
+        q.All.Gather([3, 1, 4], b);
+        Assert.All(b.Values.ToArray(), v => Assert.Equal(1f, v));
+        b.ValueBuffer.AsSpan().Fill(-5f);
+        q.All.Slice(10, 8, b);
+        Assert.All(b.Values.ToArray(), v => Assert.Equal(1f, v));
+
+        static long MapBytes(string cache)
+        {
+            using var fs = File.OpenRead(cache);
+            var header = new byte[128];
+            fs.ReadExactly(header);
+            return BitConverter.ToInt64(header, 96);
+        }
+        static long Align8(long x) => (x + 7) & ~7L;
+    }
+
+    [Fact]
+    public void ValuesSectionWrittenFromTheFirstValueOtherThanOne()
+    {
+        // 9,000 rows whose value field is 1 until row 8,500: the first non-1 value arrives after two 4,096-row chunks,
+        // so the 1s before it are written then.
+        using var dir = new TempDir();
+        var sb = new StringBuilder("y,a,x\n");
+        for (int i = 0; i < 9000; i++) sb.Append(i % 3 == 0 ? 1 : 0).Append(",a").Append(i % 7).Append(',').Append(i < 8500 ? "1" : (i % 5).ToString()).Append('\n');
+        string data = dir.Write("v.csv", sb.ToString());
+        var options = new DataOptions
+        {
+            Format = DataFormat.Csv, CsvSchema = CsvSchema.Parse("label=y;cat=a;num=x"), MinCount = 1, NumericEncoding = NumericEncoding.Value,
+        };
+        string cache = dir.File("v.cache");
+        DataPipeline.Prepare(data, cache, options, SplitOptions.None).Dispose();
+        using var q = DataPipeline.Open(cache);
+        var all = DataTestUtil.ReadAll(q.All);
+        var streamed = DataTestUtil.StreamAll(data, q.FeatureMap, 100);
+        Assert.Equal(streamed.Values, all.Values);
+        Assert.Equal(streamed.Ids, all.Ids);
+        Assert.Contains(all.Values, v => v != 1f);
+    }
+
+    [Fact]
     public void FlippedByteOrTruncationIsAChecksumError()
     {
         using var dir = new TempDir();

@@ -41,6 +41,85 @@ public class FastPathTests
         Assert.Equal(y, WithThreads(3 - threads, () => new Dropout(rate, new Rng(5)).Forward(x).Span.ToArray()));
     }
 
+    [Theory]
+    [InlineData(true, false)]     // per-field id blocks: field columns are shared out between threads
+    [InlineData(false, false)]    // ids shared across fields: one thread walks the batch
+    [InlineData(true, true)]      // lazy table: touched rows in first-touch order as well
+    public void EmbeddingBackwardAddsInBatchOrderForAnyThreadCount(bool perFieldIds, bool lazy)
+    {
+        const int rows = 700, fields = 13, k = 10, perField = 60;   // 91,000 gradient numbers: above the split threshold
+        var rng = new Rng(9);
+        var batch = new DeepFM.Data.Batch(rows, fields) { Size = rows };
+        for (int i = 0; i < rows * fields; i++)
+        {
+            int f = i % fields;
+            int local = (int)(rng.NextFloat() * rng.NextFloat() * perField);   // skewed: repeated ids within a field
+            batch.IdBuffer[i] = perFieldIds ? f * perField + local : (int)(rng.NextFloat() * perField);
+            batch.ValueBuffer[i] = 0.5f + rng.NextFloat();
+        }
+        var grad = GradientCheck.Random(rows, fields * k, new Rng(10));
+        (float[] Grad, int[] Touched) Run(int threads) => WithThreads(threads, () =>
+        {
+            var layer = new Embedding(fields * perField, k, 0.01f, new Rng(1));
+            if (!lazy) layer.Table.MakeDense();
+            layer.Forward(batch);
+            layer.Table.Grad.AsSpan().Fill(0.25f);   // backward adds to what is there
+            layer.Backward(grad);
+            return (layer.Table.Grad.ToArray(), lazy ? layer.Table.Touched!.Rows.ToArray() : []);
+        });
+        // The definition: every entry's x·dL/de added into its row, in batch order.
+        var expected = new float[fields * perField * k];
+        expected.AsSpan().Fill(0.25f);
+        var firstTouch = new List<int>();
+        for (int i = 0; i < rows * fields; i++)
+        {
+            int id = batch.IdBuffer[i];
+            if (!firstTouch.Contains(id)) firstTouch.Add(id);
+            for (int d = 0; d < k; d++) expected[id * k + d] += grad.Span[i * k + d] * batch.ValueBuffer[i];
+        }
+        var one = Run(1);
+        var two = Run(2);
+        Assert.Equal(expected, one.Grad);
+        Assert.Equal(expected, two.Grad);
+        if (lazy)
+        {
+            Assert.Equal(firstTouch, one.Touched);
+            Assert.Equal(firstTouch, two.Touched);
+        }
+    }
+
+    [Fact]
+    public void VectorisedFtrlEqualsThePerCoordinateFormulaBitwise()
+    {
+        const int n = 37;   // vector lanes and a scalar tail
+        const float alpha = 0.2f, l1 = 0.05f, beta = 1f;
+        var rng = new Rng(12);
+        var p = new Parameter("w", 1, n);
+        var ftrl = new Ftrl(alpha, l1, beta) { BatchRows = 3 };
+        var w = new float[n];
+        var z = new float[n];
+        var nn = new float[n];
+        for (int step = 0; step < 5; step++)
+        {
+            for (int i = 0; i < n; i++) p.Grad[i] = (rng.NextFloat() - 0.5f) * (i % 4 == 0 ? 0.01f : 1f);
+            var g = p.Grad.ToArray();
+            ftrl.Step([p]);
+            // McMahan et al. 2013, Algorithm 1, on the summed gradient (mean × batch rows).
+            for (int i = 0; i < n; i++)
+            {
+                float gi = g[i] * 3;
+                float nNew = nn[i] + gi * gi;
+                float sigma = (MathF.Sqrt(nNew) - MathF.Sqrt(nn[i])) / alpha;
+                z[i] += gi - sigma * w[i];
+                nn[i] = nNew;
+                w[i] = MathF.Abs(z[i]) <= l1 ? 0f : -(z[i] - MathF.Sign(z[i]) * l1) / ((beta + MathF.Sqrt(nNew)) / alpha);
+            }
+            Assert.Equal(w, p.Value);
+        }
+        Assert.Contains(w, x => x == 0f);
+        Assert.Contains(w, x => x != 0f);
+    }
+
     [Fact]
     public void DropoutDrawsANewMaskEachPass()
     {
