@@ -304,11 +304,53 @@ internal sealed unsafe class MappedRowSet : IRowSet
         batch.LabelBuffer[slot] = _labels[row];
     }
 
-    public void Gather(ReadOnlySpan<int> rows, Batch batch)
+    public void Gather(ReadOnlySpan<int> rows, Batch batch) => GatherThrough(rows, null, batch);
+
+    /// <summary>Copies rows <c>indirect[rows[i]]</c> (or <c>rows[i]</c>) into batch slot i, on both cores for large
+    /// batches: slots are disjoint, so the split does not change the batch.</summary>
+    internal void GatherThrough(ReadOnlySpan<int> rows, int[]? indirect, Batch batch)
     {
         Check(rows.Length, batch);
-        for (int i = 0; i < rows.Length; i++) CopyRow(rows[i], batch, i);
+        if (rows.Length < GatherJob.MinRowsPerPart * 2)
+        {
+            for (int i = 0; i < rows.Length; i++) CopyRow(indirect is null ? rows[i] : indirect[rows[i]], batch, i);
+        }
+        else
+        {
+            // Taken, not shared: two threads gathering from one row set at once each get a job.
+            var job = Interlocked.Exchange(ref _gather, null) ?? new GatherJob();
+            job.Set(this, rows, indirect, batch);
+            Engine.ParallelRanges.For(rows.Length, GatherJob.MinRowsPerPart, job);
+            job.Clear();
+            _gather = job;
+        }
         batch.Size = rows.Length;
+    }
+
+    private GatherJob? _gather;
+
+    /// <summary>Batch slots [start, end) of a gather; the row indices are copied in (a span cannot be kept).</summary>
+    private sealed class GatherJob : Engine.RangeJob
+    {
+        public const int MinRowsPerPart = 512;
+        private MappedRowSet _source = null!;
+        private int[] _rows = [];
+        private int[]? _indirect;
+        private Batch? _batch;
+
+        public void Set(MappedRowSet source, ReadOnlySpan<int> rows, int[]? indirect, Batch batch)
+        {
+            if (_rows.Length < rows.Length) _rows = new int[rows.Length];
+            rows.CopyTo(_rows);
+            (_source, _indirect, _batch) = (source, indirect, batch);
+        }
+
+        public void Clear() => (_indirect, _batch) = (null, null);
+
+        public override void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++) _source.CopyRow(_indirect is null ? _rows[i] : _indirect[_rows[i]], _batch!, i);
+        }
     }
 
     public void Slice(int start, int count, Batch batch)
@@ -339,9 +381,8 @@ internal sealed class IndexedRowSet(MappedRowSet source, int[] rows) : IRowSet
 
     public void Gather(ReadOnlySpan<int> which, Batch batch)
     {
-        source.Check(which.Length, batch);
-        for (int i = 0; i < which.Length; i++) source.CopyRow(rows[which[i]], batch, i);
-        batch.Size = which.Length;
+        foreach (int w in which) ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)w, (uint)rows.Length, nameof(which));
+        source.GatherThrough(which, rows, batch);
     }
 
     public void Slice(int start, int count, Batch batch)
