@@ -79,7 +79,8 @@ internal sealed class ExperimentOptionSet
         var observer = new CliExperimentObserver(io, outDir, info, r.GetValue(Quiet), runs);
         var result = Experiment.Run(spec, runs, observer, cancel.Token);
         var files = ResultWriter.WriteAll(outDir, result, info);
-        io.Out.Write(ResultWriter.MarkdownTable(result, info));
+        if (info.Parameter is null && ResultWriter.IsMultiSeed(result)) io.Out.Write(ResultWriter.SeedSummaryTable(result));
+        else io.Out.Write(ResultWriter.MarkdownTable(result, info));
         if (result.Cancelled)
             io.Out.WriteLine($"cancelled: {result.Rows.Count} of {runs.Count} runs finished");
         foreach (var f in files) io.Out.WriteLine($"wrote      {f}");

@@ -44,11 +44,24 @@ public static class ResultWriter
         var rows = result.Rows;
         if (info.Parameter is not StudyParameter p)
         {
-            var labels = rows.Select(r => r.Label).ToList();
             string auc = Path.Combine(dir, "auc.png"), logloss = Path.Combine(dir, "logloss.png"), time = Path.Combine(dir, "training-time.png");
+            string baseline = PaperModels.Label(result.BaselineModel ?? "");
+            if (IsMultiSeed(result))
+            {
+                // One bar per model: the mean over seeds.
+                var summary = Comparison.Summarize(result);
+                var names = summary.Select(x => x.Label).ToList();
+                string n = $" (mean of {summary.Max(x => x.Seeds)} seeds)";
+                Charts.Bars(auc, names, [.. summary.Select(x => x.TestAuc.Mean)], "Test AUC" + n, "AUC", zoom: true);
+                Charts.Bars(logloss, names, [.. summary.Select(x => x.TestLogloss.Mean)], "Test logloss" + n, "Logloss", zoom: true, valueFormat: "F5");
+                Charts.Bars(time, names, [.. summary.Select(x => x.RelativeTime)], $"Training time relative to {baseline}" + n,
+                    $"training time / training time of {baseline}", zoom: false, valueFormat: "F2", referenceLine: 1);
+                paths.AddRange([auc, logloss, time]);
+                return paths;
+            }
+            var labels = rows.Select(r => r.Label).ToList();
             Charts.Bars(auc, labels, [.. rows.Select(r => r.TestAuc)], "Test AUC", "AUC", zoom: true);
             Charts.Bars(logloss, labels, [.. rows.Select(r => r.TestLogloss)], "Test logloss", "Logloss", zoom: true, valueFormat: "F5");
-            string baseline = PaperModels.Label(result.BaselineModel ?? "");
             Charts.Bars(time, labels, [.. rows.Select(r => r.RelativeTime)], $"Training time relative to {baseline}",
                 $"training time / training time of {baseline}", zoom: false, valueFormat: "F2", referenceLine: 1);
             paths.AddRange([auc, logloss, time]);
@@ -91,6 +104,13 @@ public static class ResultWriter
             sb.AppendLine("- Dropout is labelled as in the paper, by the probability that a neuron is KEPT; the drop rate used is 1 − keep (keep 0.9 → drop rate 0.1).");
         sb.AppendLine(string.Format(Inv, "- Wall time: {0:F1} s", result.Elapsed.TotalSeconds));
         sb.AppendLine();
+        if (info.Parameter is null && IsMultiSeed(result))
+        {
+            sb.Append(SeedSummaryTable(result));
+            sb.AppendLine();
+            sb.AppendLine("Every run:");
+            sb.AppendLine();
+        }
         sb.Append(MarkdownTable(result, info));
         if (info.Parameter is StudyParameter && result.Rows.Count > 0)
         {
@@ -122,20 +142,46 @@ public static class ResultWriter
         return sb.ToString();
     }
 
+    /// <summary>Whether a comparison ran some model with more than one seed.</summary>
+    public static bool IsMultiSeed(ExperimentResult result) =>
+        result.Rows.GroupBy(r => r.Model).Any(g => g.Select(r => r.Config.Seed).Distinct().Count() > 1);
+
+    /// <summary>Per-model mean ± standard deviation over the seeds of a comparison (also printed to stdout).</summary>
+    public static string SeedSummaryTable(ExperimentResult result)
+    {
+        var summary = Comparison.Summarize(result);
+        int seeds = result.Rows.Select(r => r.Config.Seed).Distinct().Count();
+        string rel = $"Time / {PaperModels.Label(summary.Any(x => string.Equals(x.Model, "lr", StringComparison.OrdinalIgnoreCase)) ? "lr" : summary.FirstOrDefault()?.Model ?? "")}";
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Format(Inv, "Mean ± standard deviation over {0} seeds ({1}):", seeds,
+            string.Join(", ", result.Rows.Select(r => r.Config.Seed).Distinct().Select(x => x.ToString(Inv)))));
+        sb.AppendLine();
+        sb.AppendLine($"| Model | Seeds | Test AUC | Test logloss | Valid AUC | Train (s) | {rel} | Best test AUC of the seed |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var x in summary)
+            sb.AppendLine(string.Format(Inv, "| {0} | {1} | {2} ± {3} | {4} ± {5} | {6} ± {7} | {8} | {9} | {10} of {11} |", x.Label, x.Seeds,
+                F(x.TestAuc.Mean, "F5"), F(x.TestAuc.Sd, "F5"), F(x.TestLogloss.Mean, "F5"), F(x.TestLogloss.Sd, "F5"),
+                F(x.ValidAuc.Mean, "F5"), F(x.ValidAuc.Sd, "F5"), F(x.TrainSeconds, "F1"), F(x.RelativeTime, "F2"), x.BestCount, seeds));
+        return sb.ToString();
+    }
+
     /// <summary>The results table (also printed to stdout).</summary>
     public static string MarkdownTable(ExperimentResult result, ExperimentInfo info)
     {
         var sb = new StringBuilder();
         bool study = info.Parameter is not null;
+        bool seeds = !study && IsMultiSeed(result);
         string rel = $"Time / {PaperModels.Label(result.BaselineModel ?? "")}";
         var header = study
             ? new[] { "Model", Study.Title(info.Parameter!.Value), "Hidden", "Test AUC", "Test logloss", "Valid AUC", "Epochs", "Best epoch", "Train (s)", "Parameters" }
             : ["Model", "Test AUC", "Test logloss", "Valid AUC", "Epochs", "Best epoch", "Train (s)", rel, "Parameters"];
+        if (seeds) header = [header[0], "Seed", .. header[1..]];
         sb.AppendLine("| " + string.Join(" | ", header) + " |");
         sb.AppendLine("|" + string.Join("|", header.Select((_, i) => i == 0 || (study && i <= 2) ? " --- " : " ---: ")) + "|");
         foreach (var r in result.Rows)
         {
             var cells = new List<string> { r.Label };
+            if (seeds) cells.Add(r.Config.Seed.ToString(Inv));
             if (study) { cells.Add(r.Setting); cells.Add(Hidden(r)); }
             cells.Add(F(r.TestAuc, "F4"));
             cells.Add(F(r.TestLogloss, "F5"));

@@ -76,6 +76,35 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     [Fact]
+    public void CompareWithSeeds_ReportsEveryRunAndMeansWithStandardDeviations()
+    {
+        string outDir = Path.Combine(_data.Dir, "seeds");
+        var (code, stdout, stderr) = Run(["compare", "--data", _data.DataPath, "--format", "criteo", "--models", "lr,fm", "--seeds", "3", "--seed", "5", "--out", outDir, .. _data.TinyArgs()]);
+        Assert.True(code == 0, stderr);
+        var rows = ExperimentTestData.ReadCsv(Path.Combine(outDir, "results.csv"));
+        // Seed-major order: every model for seed 5, then 6, then 7.
+        Assert.Equal(["lr", "fm", "lr", "fm", "lr", "fm"], rows.Select(r => r["model"]).ToArray());
+        Assert.Equal(["5", "5", "6", "6", "7", "7"], rows.Select(r => r["seed"]).ToArray());
+        // The summary's mean and sample standard deviation, recomputed from the per-run rows.
+        var fm = rows.Where(r => r["model"] == "fm").Select(r => ExperimentTestData.Number(r, "test_auc")).ToArray();
+        double mean = fm.Average();
+        double sd = Math.Sqrt(fm.Sum(x => (x - mean) * (x - mean)) / 2);
+        Assert.True(sd > 0, "different seeds should give different models");
+        string md = File.ReadAllText(Path.Combine(outDir, "results.md"));
+        Assert.Contains("Mean ± standard deviation over 3 seeds (5, 6, 7):", md);
+        Assert.Contains(FormattableString.Invariant($"| FM | 3 | {mean:F5} ± {sd:F5} |"), md);
+        Assert.Contains("| Model | Seed | Test AUC |", md);
+        Assert.Contains("Seeds: 3 (5–7)", md);
+        Assert.Contains(FormattableString.Invariant($"| FM | 3 | {mean:F5} ± {sd:F5} |"), stdout);
+        Assert.Contains("fm [seed 6]", stderr);
+        foreach (var png in new[] { "auc.png", "logloss.png", "training-time.png" })
+            ExperimentTestData.AssertPng(Path.Combine(outDir, png));
+        // Wins per seed add up to the number of seeds.
+        var wins = System.Text.RegularExpressions.Regex.Matches(md, @"\| (\d) of 3 \|").Select(m => int.Parse(m.Groups[1].Value)).ToArray();
+        Assert.Equal(3, wins.Sum());
+    }
+
+    [Fact]
     public void UnknownModel_IsAUserError()
     {
         var (code, _, stderr) = Run(["compare", "--data", _data.DataPath, "--models", "lr,nosuchmodel", "--out", Path.Combine(_data.Dir, "x"), .. _data.TinyArgs()]);
