@@ -71,10 +71,27 @@ internal sealed class ExperimentOptionSet
     private static string Quote(string s) =>
         s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || "-_.,/=:+@%".Contains(c)) ? s : "'" + s.Replace("'", "'\\''") + "'";
 
+    /// <summary>Fails before any training when the results folder cannot be created or written.</summary>
+    private static void CheckWritable(string outDir)
+    {
+        string probe = Path.Combine(outDir, $".deepfm-write-test-{Environment.ProcessId}");
+        try
+        {
+            Directory.CreateDirectory(outDir);
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserInputException($"{outDir}: cannot write the results there ({e.Message}).", e);
+        }
+    }
+
     /// <summary>Loads the data once, runs the plan with progress on stderr, writes the files (after every finished run too) and prints the table.</summary>
     public int Execute(ParseResult r, CliIO io, DataSpec spec, IReadOnlyList<ExperimentRun> runs, ExperimentInfo info, string outDir)
     {
         using var cancel = TrainCommand.CancelOnCtrlC(io);
+        CheckWritable(outDir);
         io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");
         var observer = new CliExperimentObserver(io, outDir, info, r.GetValue(Quiet), runs);
         var result = Experiment.Run(spec, runs, observer, cancel.Token);
@@ -120,7 +137,9 @@ internal sealed class CliExperimentObserver(CliIO io, string outDir, ExperimentI
     public void OnRunFinished(int index, int count, ExperimentRow row)
     {
         _rows.Add(row);
-        io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "[{0}/{1}] {2}: test AUC {3:F5}  logloss {4:F5}  ({5} epochs, best {6}, {7:F1} s)",
+        if (row.Failure is not null)
+            io.Err.WriteLine($"[{index + 1}/{count}] {Label(runs[index])}: did not finish: {row.Failure}");
+        else io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "[{0}/{1}] {2}: test AUC {3:F5}  logloss {4:F5}  ({5} epochs, best {6}, {7:F1} s)",
             index + 1, count, Label(runs[index]), row.TestAuc, row.TestLogloss, row.Epochs, row.BestEpoch, row.TrainSeconds));
         if (_data is null) return;
         try

@@ -31,15 +31,15 @@ public static class Comparison
         var rows = result.Rows;
         var lr = rows.Where(r => string.Equals(r.Model, "lr", StringComparison.OrdinalIgnoreCase)).Select(r => r.TrainSeconds).ToList();
         var first = rows.FirstOrDefault();
-        double baseline = lr.Count > 0 ? lr.Average() : first is null ? double.NaN : rows.Where(r => r.Model == first.Model).Average(r => r.TrainSeconds);
+        double baseline = lr.Count > 0 ? Stats(lr).Mean : first is null ? double.NaN : Stats(rows.Where(r => r.Model == first.Model).Select(r => r.TrainSeconds)).Mean;
         // Which model has the highest test AUC for each seed (ties: the earlier model).
         var wins = rows.GroupBy(r => r.Config.Seed).Select(g => g.OrderByDescending(r => r.TestAuc).First().Model).ToList();
         return [.. rows.GroupBy(r => r.Model).Select(g =>
         {
             var list = g.ToList();
-            return new SeedSummary(g.Key, list[0].Label, list.Count, Stats(list.Select(r => r.TestAuc)), Stats(list.Select(r => r.TestLogloss)),
-                Stats(list.Select(r => r.ValidAuc)), list.Average(r => r.TrainSeconds), list.Average(r => r.TrainSeconds) / baseline,
-                wins.Count(w => w == g.Key));
+            double seconds = Stats(list.Select(r => r.TrainSeconds)).Mean;
+            return new SeedSummary(g.Key, list[0].Label, list.Count(r => r.Failure is null), Stats(list.Select(r => r.TestAuc)), Stats(list.Select(r => r.TestLogloss)),
+                Stats(list.Select(r => r.ValidAuc)), seconds, seconds / baseline, wins.Count(w => w == g.Key));
         })];
     }
 

@@ -33,6 +33,9 @@ public sealed record ExperimentRow(string Model, string Label, string Setting, M
 {
     /// <summary>Training time relative to the baseline of the experiment (Figure 6); set by <see cref="ExperimentResult"/>.</summary>
     public double RelativeTime { get; init; } = double.NaN;
+
+    /// <summary>Why the run has no results (training diverged), or null for a finished run.</summary>
+    public string? Failure { get; init; }
 }
 
 /// <summary>Receives an experiment's progress.</summary>
@@ -115,7 +118,20 @@ public static class ExperimentRunner
             if (cancel.IsCancellationRequested) { cancelled = true; break; }
             var run = runs[done];
             var trainingObserver = observer?.OnRunStarting(done, runs.Count, run);
-            var trained = ModelTrainer.Train(data, run.Config, run.Training, trainingObserver, cancel, trainPath);
+            TrainedModel trained;
+            try
+            {
+                trained = ModelTrainer.Train(data, run.Config, run.Training, trainingObserver, cancel, trainPath);
+            }
+            catch (TrainingDivergedException e)
+            {
+                // One model's settings diverging does not void the others: keep a row that says so and go on.
+                var failed = new ExperimentRow(run.Model, PaperModels.Label(run.Model), run.Setting, run.Config, run.Training,
+                    double.NaN, double.NaN, double.NaN, double.NaN, 0, 0, false, double.NaN, 0) { Failure = e.Message };
+                rows.Add(failed);
+                observer?.OnRunFinished(done, runs.Count, failed);
+                continue;
+            }
             var t = trained.Training;
             if (t.Cancelled) { cancelled = true; break; }
             var row = new ExperimentRow(run.Model, PaperModels.Label(run.Model), run.Setting, run.Config, run.Training,

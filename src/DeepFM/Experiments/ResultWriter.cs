@@ -112,6 +112,11 @@ public static class ResultWriter
             sb.AppendLine();
         }
         sb.Append(MarkdownTable(result, info));
+        foreach (var failed in result.Rows.Where(r => r.Failure is not null))
+        {
+            sb.AppendLine();
+            sb.AppendLine($"**{failed.Label}{(failed.Setting.Length > 0 ? $" ({failed.Setting})" : "")} did not finish**: {failed.Failure}");
+        }
         if (info.Parameter is StudyParameter && result.Rows.Count > 0)
         {
             sb.AppendLine();
@@ -190,7 +195,7 @@ public static class ResultWriter
             cells.Add(r.BestEpoch.ToString(Inv));
             cells.Add(F(r.TrainSeconds, "F1"));
             if (!study) cells.Add(F(r.RelativeTime, "F2"));
-            cells.Add(r.Parameters.ToString("N0", Inv));
+            cells.Add(r.Failure is null ? r.Parameters.ToString("N0", Inv) : "–");
             sb.AppendLine("| " + string.Join(" | ", cells.Select(c => c.Replace("|", "\\|"))) + " |");
         }
         return sb.ToString();
@@ -213,7 +218,7 @@ public static class ResultWriter
     {
         var sb = new StringBuilder();
         sb.AppendLine("experiment,parameter,setting,model,label,hidden,activation,drop_rate,keep_probability,embedding_size,optimizer,learning_rate,batch_size,seed,"
-            + "test_auc,test_logloss,valid_auc,valid_logloss,epochs,best_epoch,stopped_early,train_seconds,relative_time,parameters");
+            + "test_auc,test_logloss,valid_auc,valid_logloss,epochs,best_epoch,stopped_early,train_seconds,relative_time,parameters,failure");
         string experiment = info.Parameter is null ? "compare" : "study";
         string parameter = info.Parameter is StudyParameter p ? Study.Name(p) : "";
         foreach (var r in result.Rows)
@@ -225,7 +230,7 @@ public static class ResultWriter
                 R(c.Dropout), R(Study.DropRateToKeep(c.Dropout)), c.EmbeddingSize.ToString(Inv), r.Training.Optimizer, R(r.Training.LearningRate),
                 r.Training.BatchSize.ToString(Inv), c.Seed.ToString(Inv),
                 R(r.TestAuc), R(r.TestLogloss), R(r.ValidAuc), R(r.ValidLogloss), r.Epochs.ToString(Inv), r.BestEpoch.ToString(Inv),
-                r.StoppedEarly ? "true" : "false", R(r.TrainSeconds), R(r.RelativeTime), r.Parameters.ToString(Inv),
+                r.StoppedEarly ? "true" : "false", R(r.TrainSeconds), R(r.RelativeTime), r.Parameters.ToString(Inv), r.Failure ?? "",
             ];
             sb.AppendLine(string.Join(",", cells.Select(Quote)));
         }

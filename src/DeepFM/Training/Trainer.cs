@@ -79,7 +79,7 @@ public sealed class Trainer
                 var logits = model.Forward(batch);
                 gradLogits.Reshape(count, 1);
                 double loss = SigmoidCrossEntropy.Compute(logits.Span, batch.Labels, gradLogits.Span);
-                if (double.IsNaN(loss)) throw new UserInputException($"Training diverged (loss is NaN) at epoch {epoch}, step {step}; lower --lr or check for extreme input values.");
+                if (double.IsNaN(loss)) throw new TrainingDivergedException($"Training diverged (loss is NaN) at epoch {epoch}, step {step}; lower --lr or check for extreme input values.");
                 model.Backward(gradLogits);
                 _reducer.Reduce(parameters);
                 if (_options.ClipNorm > 0) ClipGradients(parameters, _options.ClipNorm);
@@ -196,3 +196,7 @@ public sealed class Trainer
         for (int i = 0; i < parameters.Count; i++) from[i].CopyTo(parameters[i].Value, 0);
     }
 }
+
+/// <summary>The loss became NaN: the settings (learning rate, input scale) make this model diverge. An experiment
+/// records it for the model and goes on with the next.</summary>
+public sealed class TrainingDivergedException(string message) : UserInputException(message);

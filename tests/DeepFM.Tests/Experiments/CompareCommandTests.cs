@@ -105,6 +105,34 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     [Fact]
+    public void DivergingModel_IsRecordedAndTheOthersStillRun()
+    {
+        string outDir = Path.Combine(_data.Dir, "diverge");
+        // A learning rate of 1e30 blows Adam's FM up to NaN; FTRL (LR) stays finite, as it divides by its accumulators.
+        var (code, _, stderr) = Run(["compare", "--data", _data.DataPath, "--models", "fm,lr", "--lr", "1e30", "--out", outDir, .. _data.TinyArgs()]);
+        Assert.True(code == 0, stderr);
+        var rows = ExperimentTestData.ReadCsv(Path.Combine(outDir, "results.csv"));
+        Assert.Equal(["fm", "lr"], rows.Select(r => r["model"]).ToArray());
+        Assert.Contains("Training diverged", rows[0]["failure"]);
+        Assert.Equal("", rows[0]["test_auc"]);
+        Assert.Equal("", rows[1]["failure"]);
+        Assert.True(double.IsFinite(ExperimentTestData.Number(rows[1], "test_auc")));
+        Assert.Contains("**FM did not finish**: Training diverged", File.ReadAllText(Path.Combine(outDir, "results.md")));
+        Assert.Contains("fm: did not finish", stderr);
+    }
+
+    [Fact]
+    public void UnwritableOutFolder_FailsBeforeTraining()
+    {
+        string blocker = Path.Combine(_data.Dir, "a-file");
+        File.WriteAllText(blocker, "not a folder");
+        var (code, _, stderr) = Run(["compare", "--data", _data.DataPath, "--models", "lr", "--out", Path.Combine(blocker, "results"), .. _data.TinyArgs()]);
+        Assert.Equal(1, code);
+        Assert.Contains("cannot write the results there", stderr);
+        Assert.DoesNotContain("[1/", stderr);   // no model started
+    }
+
+    [Fact]
     public void UnknownModel_IsAUserError()
     {
         var (code, _, stderr) = Run(["compare", "--data", _data.DataPath, "--models", "lr,nosuchmodel", "--out", Path.Combine(_data.Dir, "x"), .. _data.TinyArgs()]);

@@ -36,18 +36,40 @@ public sealed class ExperimentTestData : IDisposable
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>Parses results.csv into header → value maps (no quoted commas are expected in these tests).</summary>
+    /// <summary>Parses results.csv into header → value maps (RFC 4180 quoting: a quoted cell may hold commas and "").</summary>
     public static List<Dictionary<string, string>> ReadCsv(string path)
     {
         var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
         Assert.NotEmpty(lines);
-        var header = lines[0].Split(',');
+        var header = Cells(lines[0]);
         return [.. lines.Skip(1).Select(l =>
         {
-            var cells = l.Split(',');
-            Assert.Equal(header.Length, cells.Length);
+            var cells = Cells(l);
+            Assert.Equal(header.Count, cells.Count);
             return header.Zip(cells).ToDictionary(p => p.First, p => p.Second);
         })];
+    }
+
+    private static List<string> Cells(string line)
+    {
+        var cells = new List<string>();
+        var cell = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted)
+            {
+                if (c != '"') cell.Append(c);
+                else if (i + 1 < line.Length && line[i + 1] == '"') { cell.Append('"'); i++; }
+                else quoted = false;
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { cells.Add(cell.ToString()); cell.Clear(); }
+            else cell.Append(c);
+        }
+        cells.Add(cell.ToString());
+        return cells;
     }
 
     public static double Number(Dictionary<string, string> row, string column) =>
