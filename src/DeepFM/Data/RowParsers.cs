@@ -78,6 +78,9 @@ internal abstract class RowParser
     public string FileName { get; }
     public FieldSpec[] Fields { get; }
 
+    /// <summary>True when categorical fields may carry a value other than 1 (libsvm's idx:value).</summary>
+    public virtual bool CategoricalValues => false;
+
     public void Parse(ReadOnlySpan<byte> line, long lineNo, RawRow row)
     {
         int nul = line.IndexOf((byte)0);
@@ -178,6 +181,8 @@ internal sealed class LibsvmParser : RowParser
     public bool Labeled { get; init; } = true;
 
     private static readonly SearchValues<byte> s_space = SearchValues.Create(" \t"u8);
+
+    public override bool CategoricalValues => true;
 
     public LibsvmParser(string fileName, int featureCount)
         : base(fileName, [.. Enumerable.Range(0, featureCount).Select(i => new FieldSpec($"f{i}", FieldKind.Categorical))])

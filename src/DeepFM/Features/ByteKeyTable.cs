@@ -56,7 +56,22 @@ internal sealed class ByteKeyTable
 
     /// <summary>The value stored for <paramref name="key"/>, added with value 0 when absent.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref int GetOrAdd(ReadOnlySpan<byte> key)
+    public ref int GetOrAdd(ReadOnlySpan<byte> key) => ref FindOrAdd(key).Value;
+
+    /// <summary>
+    /// Adds <paramref name="increment"/> (0 to insert without counting) to the value of <paramref name="key"/>, added
+    /// with value 0 when absent, and returns the key's insertion number.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Add(ReadOnlySpan<byte> key, int increment)
+    {
+        ref Slot s = ref FindOrAdd(key);
+        s.Value += increment;
+        return s.Index;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Slot FindOrAdd(ReadOnlySpan<byte> key)
     {
         ulong k = KeyOf(key);
         int len1 = key.Length + 1;
@@ -66,14 +81,14 @@ internal sealed class ByteKeyTable
         {
             ref Slot s = ref slots[i];
             if (s.Len1 == len1 && s.Key == k && (len1 <= 9 || _arena.AsSpan(s.Off, key.Length).SequenceEqual(key)))
-                return ref s.Value;
-            if (s.Len1 == 0) return ref Add(key, k, i);
+                return ref s;
+            if (s.Len1 == 0) return ref Insert(key, k, i);
             i = (i + 1) & _mask;
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private ref int Add(ReadOnlySpan<byte> key, ulong k, int i)
+    private ref Slot Insert(ReadOnlySpan<byte> key, ulong k, int i)
     {
         if ((Count + 1) * 2 > _slots.Length)
         {
@@ -92,7 +107,7 @@ internal sealed class ByteKeyTable
             s.Off = _arenaUsed;
             _arenaUsed += key.Length;
         }
-        return ref s.Value;
+        return ref s;
     }
 
     private void Grow()
