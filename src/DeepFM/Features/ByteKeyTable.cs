@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepFM.Features;
 
@@ -70,13 +71,42 @@ internal sealed class ByteKeyTable
         return s.Index;
     }
 
+    /// <summary>
+    /// Hashes <paramref name="key"/> and starts loading its home slot into the cache; pass both results to
+    /// <see cref="Add(ReadOnlySpan{byte}, int, ulong, int)"/> before the table next changes. Lets a caller overlap the
+    /// cache misses of several tables instead of waiting for each in turn.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe int Prefetch(ReadOnlySpan<byte> key, out ulong hash)
+    {
+        hash = KeyOf(key);
+        int i = Home(hash, key.Length);
+        // A prefetch never faults, so an address the GC has since moved is merely wasted.
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref _slots[i]));
+        return i;
+    }
+
+    /// <summary>As <see cref="Add(ReadOnlySpan{byte}, int)"/>, with the home and hash <see cref="Prefetch"/> returned.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Add(ReadOnlySpan<byte> key, int increment, ulong hash, int home)
+    {
+        ref Slot s = ref FindOrAdd(key, hash, home);
+        s.Value += increment;
+        return s.Index;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref Slot FindOrAdd(ReadOnlySpan<byte> key)
     {
         ulong k = KeyOf(key);
+        return ref FindOrAdd(key, k, Home(k, key.Length));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Slot FindOrAdd(ReadOnlySpan<byte> key, ulong k, int i)
+    {
         int len1 = key.Length + 1;
         var slots = _slots;
-        int i = Home(k, key.Length);
         while (true)
         {
             ref Slot s = ref slots[i];

@@ -336,6 +336,9 @@ internal sealed class FeatureMapBuilder
     private readonly NumericEncoding _encoding;
     private readonly ByteKeyTable?[] _counts;
     private readonly int[]?[] _intCounts;
+    private readonly int[] _categorical, _numeric; // field indices by kind
+    private readonly int[] _homes, _scratchSlots;  // per-row scratch of Record and Count
+    private readonly ulong[] _hashes;
 
     public FeatureMapBuilder(FieldSpec[] specs, NumericEncoding encoding)
     {
@@ -349,27 +352,15 @@ internal sealed class FeatureMapBuilder
             _counts[f] = new ByteKeyTable(1024);
             if (specs[f].Kind == FieldKind.Numeric) _intCounts[f] = new int[IntSlots];
         }
+        _categorical = [.. Enumerable.Range(0, specs.Length).Where(f => specs[f].Kind == FieldKind.Categorical)];
+        _numeric = [.. Enumerable.Range(0, specs.Length).Where(f => specs[f].Kind != FieldKind.Categorical)];
+        _homes = new int[_categorical.Length];
+        _hashes = new ulong[_categorical.Length];
+        _scratchSlots = new int[specs.Length];
     }
 
     /// <summary>Counts one training row. Allocates only when a table grows.</summary>
-    public void Count(RawRow row)
-    {
-        for (int f = 0; f < _specs.Length; f++)
-        {
-            var counts = _counts[f];
-            if (counts is null) continue;
-            if (_intCounts[f] is { } ints)
-            {
-                if (row.Missing[f]) ints[0]++;
-                else if (NumericBuckets.TryIntBucket(row.Number[f], out int b)) ints[1 + b - NumericBuckets.IntBucketMin]++;
-                else AddOtherBucket(counts, row.Number[f], 1);
-            }
-            else
-            {
-                counts.GetOrAdd(row.Key(f))++;
-            }
-        }
-    }
+    public void Count(RawRow row) => Record(row, true, _scratchSlots);
 
     /// <summary>
     /// Writes the slot number of each field's value to <paramref name="slots"/> — the number that
@@ -381,23 +372,25 @@ internal sealed class FeatureMapBuilder
     public void Record(RawRow row, bool train, Span<int> slots)
     {
         int inc = train ? 1 : 0;
-        for (int f = 0; f < _specs.Length; f++)
+        // Categorical tables rarely fit the cache: hash every key of the row and prefetch its home slot first, so the
+        // misses of all fields overlap, then look them up (each table is touched once per row, so homes stay valid).
+        var cat = _categorical;
+        for (int j = 0; j < cat.Length; j++)
+            _homes[j] = _counts[cat[j]]!.Prefetch(row.Key(cat[j]), out _hashes[j]);
+        for (int j = 0; j < cat.Length; j++)
         {
-            var counts = _counts[f];
-            if (counts is null) { slots[f] = 0; continue; }
-            if (_intCounts[f] is { } ints)
-            {
-                int i;
-                if (row.Missing[f]) i = 0;
-                else if (NumericBuckets.TryIntBucket(row.Number[f], out int b)) i = 1 + b - NumericBuckets.IntBucketMin;
-                else { slots[f] = IntSlots + AddOtherBucket(counts, row.Number[f], inc); continue; }
-                ints[i] += inc;
-                slots[f] = i;
-            }
-            else
-            {
-                slots[f] = counts.Add(row.Key(f), inc);
-            }
+            int f = cat[j];
+            slots[f] = _counts[f]!.Add(row.Key(f), inc, _hashes[j], _homes[j]);
+        }
+        foreach (int f in _numeric)
+        {
+            if (_intCounts[f] is not { } ints) { slots[f] = 0; continue; }
+            int i;
+            if (row.Missing[f]) i = 0;
+            else if (NumericBuckets.TryIntBucket(row.Number[f], out int b)) i = 1 + b - NumericBuckets.IntBucketMin;
+            else { slots[f] = IntSlots + AddOtherBucket(_counts[f]!, row.Number[f], inc); continue; }
+            ints[i] += inc;
+            slots[f] = i;
         }
     }
 
