@@ -451,7 +451,7 @@ public static class DataPipeline
     /// Temporary file of pass 1's rows, written and read back sequentially (so memory does not grow with the data). Per
     /// chunk: the row count, labels, tags, one width byte per field, each field's slots as a column of 1-, 2- or 4-byte
     /// integers (the narrowest that holds its largest slot; padded to 4 bytes), then the spilled values. Narrow columns
-    /// keep the file at about half the size of 4-byte slots on Criteo data, and writing pages costs. Deleted on dispose.
+    /// keep the file at about 40% of the size of 4-byte slots on Criteo data (writing pages costs). Deleted on dispose.
     /// </summary>
     internal sealed class SlotSpill : IDisposable
     {
