@@ -11,6 +11,7 @@ internal sealed class LineReader : IDisposable
     private readonly string _fileName;
     private byte[] _buf;
     private int _start, _end, _scanned;
+    private long _read; // bytes read from the stream: counted here so Position works on any stream
     private bool _eof, _first = true;
 
     public LineReader(string path, int bufferSize = 1 << 20)
@@ -36,7 +37,7 @@ internal sealed class LineReader : IDisposable
     public long LineNumber { get; private set; }
 
     /// <summary>Bytes consumed so far (for throughput reporting).</summary>
-    public long Position => _stream.Position - (_end - _start);
+    public long Position => _read - (_end - _start);
 
     public bool TryReadLine(out ReadOnlySpan<byte> line)
     {
@@ -90,6 +91,7 @@ internal sealed class LineReader : IDisposable
         int n = _stream.Read(_buf, _end, _buf.Length - _end);
         if (n == 0) { _eof = true; return; }
         _end += n;
+        _read += n;
         if (_first)
         {
             _first = false;

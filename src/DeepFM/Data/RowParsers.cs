@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.InteropServices;
+using System.Numerics;
 using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
@@ -34,6 +37,9 @@ internal sealed class RawRow
     public byte[] Bytes = new byte[256];
     public int ByteCount;
 
+    /// <summary>True when the line is ASCII, so every key is valid UTF-8 without checking.</summary>
+    public bool Ascii;
+
     public void Reset(int lineLength)
     {
         if (Bytes.Length < lineLength) Bytes = new byte[Math.Max(lineLength, Bytes.Length * 2)];
@@ -52,7 +58,7 @@ internal sealed class RawRow
     {
         Missing[f] = utf8.IsEmpty;
         KeyStart[f] = ByteCount;
-        if (!Utf8.IsValid(utf8)) return false;
+        if (!Ascii && !Utf8.IsValid(utf8)) return false;
         utf8.CopyTo(Bytes.AsSpan(ByteCount));
         KeyLength[f] = utf8.Length;
         ByteCount += utf8.Length;
@@ -78,11 +84,20 @@ internal abstract class RowParser
     public string FileName { get; }
     public FieldSpec[] Fields { get; }
 
+    /// <summary>True when categorical fields may carry a value other than 1 (libsvm's idx:value).</summary>
+    public virtual bool CategoricalValues => false;
+
     public void Parse(ReadOnlySpan<byte> line, long lineNo, RawRow row)
     {
-        int nul = line.IndexOf((byte)0);
-        if (nul >= 0) throw Error(lineNo, FieldAt(line, nul), "contains a NUL byte (is this a binary file?)");
+        // One scan finds the usual line, NUL-free ASCII, whose keys then need no UTF-8 validation each.
+        bool ascii = line.IndexOfAnyExceptInRange((byte)1, (byte)0x7F) < 0;
+        if (!ascii)
+        {
+            int nul = line.IndexOf((byte)0);
+            if (nul >= 0) throw Error(lineNo, FieldAt(line, nul), "contains a NUL byte (is this a binary file?)");
+        }
         row.Reset(line.Length);
+        row.Ascii = ascii;
         ParseCore(line, lineNo, row);
     }
 
@@ -134,12 +149,19 @@ internal sealed class CriteoParser : RowParser
 
     protected override void ParseCore(ReadOnlySpan<byte> line, long lineNo, RawRow row)
     {
-        int col = _firstColumn;
+        // Column ends from one vectorised scan of the line, rather than a search call per (short) column.
+        Span<int> ends = stackalloc int[Columns + 1];
+        int found = FindTabs(line, ends[..^1]);
+        // Columns to look at: all of them, or (too many tabs) as many as it takes to reach the first column too many,
+        // whose text the error does not show. The last one looked at ends the line.
+        int cols = Math.Min(found, ends.Length - 1) + 1;
+        ends[cols - 1] = line.Length;
+        int col = _firstColumn, start = 0;
         row.Label = 0;
-        while (true)
+        for (int c = 0; c < cols; c++, col++)
         {
-            int tab = line.IndexOf((byte)'\t');
-            ReadOnlySpan<byte> tok = tab < 0 ? line : line[..tab];
+            ReadOnlySpan<byte> tok = line[start..ends[c]];
+            start = ends[c] + 1;
             if (col == 0)
             {
                 if (tok.Length == 1 && (tok[0] == (byte)'0' || tok[0] == (byte)'1')) row.Label = tok[0] - (byte)'0';
@@ -160,12 +182,40 @@ internal sealed class CriteoParser : RowParser
             }
             else
             {
-                throw Error(lineNo, ColumnName(col), $"too many fields: found {line.Count((byte)'\t') + col + 1 - _firstColumn}, expected {Columns - _firstColumn}");
+                throw Error(lineNo, ColumnName(col), $"too many fields: found {line.Count((byte)'\t') + 1}, expected {Columns - _firstColumn}");
             }
-            if (tab < 0) break;
-            line = line[(tab + 1)..];
-            col++;
         }
+    }
+
+    /// <summary>
+    /// Writes the positions of the first <c>ends.Length</c> tabs of <paramref name="line"/> to <paramref name="ends"/>
+    /// and returns how many were written, or <c>ends.Length + 1</c> when the line has more.
+    /// </summary>
+    private static int FindTabs(ReadOnlySpan<byte> line, Span<int> ends)
+    {
+        int n = 0, i = 0;
+        ref byte p = ref MemoryMarshal.GetReference(line);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var tab = Vector256.Create((byte)'\t');
+            for (; i + Vector256<byte>.Count <= line.Length; i += Vector256<byte>.Count)
+            {
+                uint bits = Vector256.Equals(Vector256.LoadUnsafe(ref p, (nuint)i), tab).ExtractMostSignificantBits();
+                while (bits != 0)
+                {
+                    if (n == ends.Length) return n + 1;
+                    ends[n++] = i + BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                }
+            }
+        }
+        for (; i < line.Length; i++)
+        {
+            if (line[i] != (byte)'\t') continue;
+            if (n == ends.Length) return n + 1;
+            ends[n++] = i;
+        }
+        return n;
     }
 }
 
@@ -178,6 +228,8 @@ internal sealed class LibsvmParser : RowParser
     public bool Labeled { get; init; } = true;
 
     private static readonly SearchValues<byte> s_space = SearchValues.Create(" \t"u8);
+
+    public override bool CategoricalValues => true;
 
     public LibsvmParser(string fileName, int featureCount)
         : base(fileName, [.. Enumerable.Range(0, featureCount).Select(i => new FieldSpec($"f{i}", FieldKind.Categorical))])

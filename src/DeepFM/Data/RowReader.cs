@@ -34,6 +34,9 @@ internal sealed class RowReader : IDisposable
     }
 
     public FieldSpec[] Fields => _parser.Fields;
+
+    /// <summary>True when categorical fields may carry a value other than 1 (see <see cref="RowParser.CategoricalValues"/>).</summary>
+    public bool CategoricalValues => _parser.CategoricalValues;
     public RawRow Row { get; }
     public string FileName => _parser.FileName;
 

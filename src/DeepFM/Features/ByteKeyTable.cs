@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepFM.Features;
 
@@ -56,24 +57,68 @@ internal sealed class ByteKeyTable
 
     /// <summary>The value stored for <paramref name="key"/>, added with value 0 when absent.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref int GetOrAdd(ReadOnlySpan<byte> key)
+    public ref int GetOrAdd(ReadOnlySpan<byte> key) => ref FindOrAdd(key).Value;
+
+    /// <summary>
+    /// Adds <paramref name="increment"/> (0 to insert without counting) to the value of <paramref name="key"/>, added
+    /// with value 0 when absent, and returns the key's insertion number.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Add(ReadOnlySpan<byte> key, int increment)
+    {
+        ref Slot s = ref FindOrAdd(key);
+        s.Value += increment;
+        return s.Index;
+    }
+
+    /// <summary>
+    /// Hashes <paramref name="key"/> and starts loading its home slot into the cache; pass both results to
+    /// <see cref="Add(ReadOnlySpan{byte}, int, ulong, int)"/> before the table next changes. Lets a caller overlap the
+    /// cache misses of several tables instead of waiting for each in turn.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe int Prefetch(ReadOnlySpan<byte> key, out ulong hash)
+    {
+        hash = KeyOf(key);
+        int i = Home(hash, key.Length);
+        // A prefetch never faults, so an address the GC has since moved is merely wasted.
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref _slots[i]));
+        return i;
+    }
+
+    /// <summary>As <see cref="Add(ReadOnlySpan{byte}, int)"/>, with the home and hash <see cref="Prefetch"/> returned.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Add(ReadOnlySpan<byte> key, int increment, ulong hash, int home)
+    {
+        ref Slot s = ref FindOrAdd(key, hash, home);
+        s.Value += increment;
+        return s.Index;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Slot FindOrAdd(ReadOnlySpan<byte> key)
     {
         ulong k = KeyOf(key);
+        return ref FindOrAdd(key, k, Home(k, key.Length));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Slot FindOrAdd(ReadOnlySpan<byte> key, ulong k, int i)
+    {
         int len1 = key.Length + 1;
         var slots = _slots;
-        int i = Home(k, key.Length);
         while (true)
         {
             ref Slot s = ref slots[i];
             if (s.Len1 == len1 && s.Key == k && (len1 <= 9 || _arena.AsSpan(s.Off, key.Length).SequenceEqual(key)))
-                return ref s.Value;
-            if (s.Len1 == 0) return ref Add(key, k, i);
+                return ref s;
+            if (s.Len1 == 0) return ref Insert(key, k, i);
             i = (i + 1) & _mask;
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private ref int Add(ReadOnlySpan<byte> key, ulong k, int i)
+    private ref Slot Insert(ReadOnlySpan<byte> key, ulong k, int i)
     {
         if ((Count + 1) * 2 > _slots.Length)
         {
@@ -92,7 +137,7 @@ internal sealed class ByteKeyTable
             s.Off = _arenaUsed;
             _arenaUsed += key.Length;
         }
-        return ref s.Value;
+        return ref s;
     }
 
     private void Grow()

@@ -1,5 +1,6 @@
 using System.Text;
 using DeepFM.Data;
+using DeepFM.Features;
 
 namespace DeepFM.Tests.Data;
 
@@ -47,6 +48,89 @@ public class CacheTests
         Assert.Equal(SplitTag.Valid, q.TagOf(validRows[1]));
         // No stray temp files next to the cache.
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp-*"));
+    }
+
+    [Theory]
+    [InlineData(NumericEncoding.Bucket)]
+    [InlineData(NumericEncoding.LogValue)]
+    public void SingleParsePrepareMatchesEncodingEachRowWithTheMap(NumericEncoding encoding)
+    {
+        // Prepare parses the text once and encodes rows from numbers recorded before the map existed. The cache must
+        // hold exactly what encoding each row with the built map gives, including valid/test rows whose values never
+        // occur in training (those rows number their values too, but must neither count nor change the map), and
+        // bucketed numerics on both paths: integer buckets, "other" buckets (fractions, below −64, above 2047), missing.
+        using var dir = new TempDir();
+        var split = new SplitOptions { ValidFraction = 0.25, TestFraction = 0.15, Seed = 11 };
+        var rnd = new Random(5);
+        string[] trainX = ["", "0", "1", "3", "17", "250", "0.5", "1.25", "-100", "1e20"];
+        string[] otherX = ["", "3", "0.75", "-5000", "1e30", "123456", "2.5"];
+        var all = new StringBuilder("y,a,b,x,z\n");
+        var trainOnly = new StringBuilder("y,a,b,x,z\n");
+        int rows = 6000;
+        for (int i = 0; i < rows; i++)
+        {
+            bool train = split.Assign(i) == SplitTag.Train;
+            string line = train
+                ? $"{rnd.Next(2)},a{rnd.Next(40)},b{rnd.Next(6)},{trainX[rnd.Next(trainX.Length)]},{rnd.Next(-3, 60)}\n"
+                : $"{rnd.Next(2)},{(rnd.Next(2) == 0 ? $"new{rnd.Next(100)}" : $"a{rnd.Next(40)}")},b{rnd.Next(9)},{otherX[rnd.Next(otherX.Length)]},{rnd.Next(-3, 90)}\n";
+            all.Append(line);
+            if (train) trainOnly.Append(line);
+        }
+        string data = dir.Write("all.csv", all.ToString()), trainData = dir.Write("train.csv", trainOnly.ToString());
+        var options = new DataOptions
+        {
+            Format = DataFormat.Csv, CsvSchema = CsvSchema.Parse("label=y;cat=a,b;num=x,z"), MinCount = 2, NumericEncoding = encoding,
+        };
+        using var p = DataPipeline.Prepare(data, dir.File("all.cache"), options, split);
+        var map = p.FeatureMap;
+        var cached = DataTestUtil.ReadAll(p.All);
+        var streamed = DataTestUtil.StreamAll(data, map, 97);
+        Assert.Equal(streamed.Ids, cached.Ids);
+        Assert.Equal(streamed.Values, cached.Values);
+        Assert.Equal(streamed.Labels, cached.Labels);
+        for (int i = 0; i < rows; i++) Assert.Equal(split.Assign(i), p.TagOf(i));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp-*"));
+
+        // The map is the one the training rows alone give: valid/test values take no ids.
+        using var t = DataPipeline.Prepare(trainData, dir.File("train.cache"), options, SplitOptions.None);
+        Assert.Equal(t.FeatureMap.Hash, map.Hash);
+        Assert.Equal(DataTestUtil.ReadAll(t.All).Ids, DataTestUtil.ReadAll(p.Train).Ids);
+
+        // The data did exercise what it is meant to: unseen values in valid/test rows (OOV), and "other" buckets.
+        int m = map.FieldCount, oov = 0;
+        for (int i = 0; i < rows; i++)
+            if (p.TagOf(i) != SplitTag.Train && cached.Ids[i * m] == map.Fields[0].Offset) oov++;
+        Assert.True(oov > 100, $"only {oov} valid/test rows with an unseen value of a");
+        if (encoding == NumericEncoding.Bucket)
+        {
+            var x = map.Fields[2];
+            foreach (string key in new[] { "", "0.5", "1.25", "-100", "2120" }) Assert.NotNull(x.KeyOf(x.Offset + x.Ids![key]));
+            Assert.DoesNotContain("-5000", x.Keys!);
+        }
+        else
+        {
+            Assert.Contains(cached.Values, v => v != 1f);
+        }
+    }
+
+    [Fact]
+    public void SingleParsePrepareKeepsLibsvmValues()
+    {
+        using var dir = new TempDir();
+        var sb = new StringBuilder();
+        var rnd = new Random(3);
+        for (int i = 0; i < 5000; i++)
+            sb.Append(rnd.Next(2)).Append(' ').Append(rnd.Next(30)).Append(':').Append(rnd.Next(4) == 0 ? "0.5" : "1")
+              .Append(' ').Append(100 + rnd.Next(500)).Append(':').Append(rnd.Next(3) * 1.5).Append('\n');
+        string data = dir.Write("d.libsvm", sb.ToString());
+        var split = new SplitOptions { ValidFraction = 0.3, Seed = 1 };
+        using var p = DataPipeline.Prepare(data, dir.File("d.cache"), new DataOptions { Format = DataFormat.Libsvm, MinCount = 3 }, split);
+        var cached = DataTestUtil.ReadAll(p.All);
+        var streamed = DataTestUtil.StreamAll(data, p.FeatureMap, 64);
+        Assert.Equal(streamed.Ids, cached.Ids);
+        Assert.Equal(streamed.Values, cached.Values);
+        Assert.Equal(streamed.Labels, cached.Labels);
+        Assert.Contains(cached.Values, v => v == 0.5f);
     }
 
     [Fact]

@@ -10,8 +10,11 @@ public class MalformedInputTests
     private static UserInputException PrepareFails(TempDir dir, string name, byte[] content, DataOptions? options = null)
     {
         string path = dir.WriteBytes(name, content);
-        return Assert.ThrowsAny<UserInputException>(() =>
+        var ex = Assert.ThrowsAny<UserInputException>(() =>
             DataPipeline.Prepare(path, dir.File(name + ".cache"), options ?? new DataOptions(), SplitOptions.None).Dispose());
+        // A failed prepare leaves neither a cache nor its temporary files (the cache's, or pass 1's slot spill).
+        Assert.Empty(Directory.GetFiles(dir.Path, name + ".cache*"));
+        return ex;
     }
 
     private static byte[] Lines(params string[] lines) => Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n");
