@@ -102,6 +102,9 @@ public static class GemmBench
                 var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = false };
                 psi.ArgumentList.Add(script);
                 psi.ArgumentList.Add("--serve");
+                // OpenMP workers otherwise spin for a while after each torch.mm and steal the cores our next
+                // repetition is timed on (two-thread figures dropped by a third with them spinning).
+                psi.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
                 var p = Process.Start(psi)!;
                 if (p.StandardOutput.ReadLine() != "ready") { p.Kill(); return null; }
                 return new TorchServer(p);
