@@ -89,6 +89,41 @@ public class FastPathTests
     }
 
     [Fact]
+    public void FactorizationMachineFastPathMatchesPairwiseDefinitionForAnyThreadCount()
+    {
+        const int rows = 1200, m = 7, k = 10;   // k = 10: one 8-lane vector and a scalar tail; 1,200 rows: split over threads
+        var e = GradientCheck.Random(rows, m * k, new Rng(21));
+        var g = GradientCheck.Random(rows, 1, new Rng(22));
+        (float[] Y, float[] Dx) Run(int threads) => WithThreads(threads, () =>
+        {
+            var fm = new FactorizationMachine(m, k);
+            var y = fm.Forward(e).Span.ToArray();
+            return (y, fm.Backward(g).Span.ToArray());
+        });
+        var one = Run(1);
+        var two = Run(2);
+        Assert.Equal(one.Y, two.Y);
+        Assert.Equal(one.Dx, two.Dx);
+        for (int r = 0; r < rows; r++)
+        {
+            double pairwise = 0;
+            for (int i = 0; i < m; i++)
+                for (int j = i + 1; j < m; j++)
+                    for (int d = 0; d < k; d++) pairwise += e[r, i * k + d] * (double)e[r, j * k + d];
+            Assert.InRange(one.Y[r] - pairwise, -1e-4 * (1 + Math.Abs(pairwise)), 1e-4 * (1 + Math.Abs(pairwise)));
+            // ∂y/∂e_id = S_d − e_id, times dL/dy.
+            for (int i = 0; i < m; i++)
+                for (int d = 0; d < k; d++)
+                {
+                    double s = 0;
+                    for (int j = 0; j < m; j++) s += e[r, j * k + d];
+                    double expected = g[r, 0] * (s - e[r, i * k + d]);
+                    Assert.InRange(one.Dx[r * m * k + i * k + d] - expected, -1e-5, 1e-5);
+                }
+        }
+    }
+
+    [Fact]
     public void VectorisedFtrlEqualsThePerCoordinateFormulaBitwise()
     {
         const int n = 37;   // vector lanes and a scalar tail
