@@ -51,7 +51,6 @@ internal static class StepBench
         {
             long t0 = Stopwatch.GetTimestamp();
             var h = x;
-            var outs = new Matrix[layers.Count];
             for (int l = 0; l < layers.Count; l++)
             {
                 long s = Stopwatch.GetTimestamp();

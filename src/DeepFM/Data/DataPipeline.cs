@@ -24,6 +24,7 @@ public static class DataPipeline
     {
         options.Validate();
         split.Validate();
+        Stat(dataPath);   // a mistyped data path fails before the cache folder is created
         string full = Path.GetFullPath(cachePath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         // The spill lives next to the cache (same disk as the output, not a RAM-backed temp folder) and is deleted

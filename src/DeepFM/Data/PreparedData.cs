@@ -164,7 +164,9 @@ internal readonly record struct CacheLayout(long Map, long Labels, long Tags, lo
 /// <summary>The fixed 128-byte cache header (little-endian).</summary>
 internal sealed record CacheHeader
 {
-    public const int Size = 128, Version = 1;
+    /// <summary>Header size, and the format version written. Version 2 added <see cref="FlagNoValues"/>; version 1 files
+    /// (always with a values section) still open, and a version-1 reader refuses version 2 with a clear message.</summary>
+    public const int Size = 128, Version = 2;
     public static ReadOnlySpan<byte> Magic => "DFMCACHE"u8;
 
     public DataFormat Format { get; init; }
@@ -223,7 +225,7 @@ internal sealed record CacheHeader
             throw PreparedData.Corrupt(name, "file is shorter than the header (truncated)");
         if (!b[..8].SequenceEqual(Magic)) throw PreparedData.Corrupt(name, "wrong magic number (not a DeepFM cache)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(b[8..]);
-        if (version != Version) throw new UserInputException($"{name}: cache format version {version}, expected {Version}; run prepare again.");
+        if (version is < 1 or > Version) throw new UserInputException($"{name}: cache format version {version}, expected 1 to {Version}; run prepare again.");
         if (BinaryPrimitives.ReadUInt64LittleEndian(b[112..]) != XxHash64.HashToUInt64(b[..112]))
             throw PreparedData.Corrupt(name, "header is damaged");
         var h = new CacheHeader

@@ -29,7 +29,8 @@ public static class ParallelRanges
     {
         if (count <= 0) return;
         int parts = Math.Min(Math.Min(Parallelism.MaxDegree, Environment.ProcessorCount), count / Math.Max(1, minPerPart));
-        if (parts <= 1 || !Monitor.TryEnter(Gate))
+        // A call from inside a running job (the gate is reentrant) must not take over the helpers' shared state.
+        if (parts <= 1 || Monitor.IsEntered(Gate) || !Monitor.TryEnter(Gate))
         {
             job.Run(0, count);
             return;

@@ -33,7 +33,7 @@ public static class Comparison
         var first = rows.FirstOrDefault();
         double baseline = lr.Count > 0 ? Stats(lr).Mean : first is null ? double.NaN : Stats(rows.Where(r => r.Model == first.Model).Select(r => r.TrainSeconds)).Mean;
         // Which model has the highest test AUC for each seed (ties: the earlier model).
-        var wins = rows.GroupBy(r => r.Config.Seed).Select(g => g.OrderByDescending(r => r.TestAuc).First().Model).ToList();
+        var wins = rows.Where(r => r.Failure is null).GroupBy(r => r.Config.Seed).Select(g => g.OrderByDescending(r => r.TestAuc).First().Model).ToList();
         return [.. rows.GroupBy(r => r.Model).Select(g =>
         {
             var list = g.ToList();

@@ -57,7 +57,8 @@ public sealed class ExperimentResult
     /// <summary>Builds the result and fills <see cref="ExperimentRow.RelativeTime"/>: relative to LR when LR ran, else to the first model.</summary>
     public ExperimentResult(IReadOnlyList<ExperimentRow> rows, IReadOnlyList<ExperimentRun> notRun, bool cancelled, DataSummary data, TimeSpan elapsed)
     {
-        var baseline = rows.FirstOrDefault(r => string.Equals(r.Model, "lr", StringComparison.OrdinalIgnoreCase)) ?? rows.FirstOrDefault();
+        var finished = rows.Where(r => r.Failure is null).ToList();
+        var baseline = finished.FirstOrDefault(r => string.Equals(r.Model, "lr", StringComparison.OrdinalIgnoreCase)) ?? finished.FirstOrDefault();
         BaselineModel = baseline?.Model;
         double t0 = baseline?.TrainSeconds ?? double.NaN;
         Rows = [.. rows.Select(r => r with { RelativeTime = t0 > 0 ? r.TrainSeconds / t0 : double.NaN })];

@@ -45,7 +45,7 @@ public sealed class Linear : Layer
         _output.Reshape(b, Outputs);
         var y = _output.Span;
         _biasJob.Set(broadcast: true, Bias.Value, _output.Buffer, b, Outputs);
-        ParallelRanges.For(b, RowsPerPart(b), _biasJob);
+        ParallelRanges.For(b, RowsPerPart, _biasJob);
         Gemm.Multiply(false, false, b, Outputs, Inputs, input.Span, Inputs, Weight.Value, Outputs, y, Outputs, accumulate: true);
         return _output;
     }
@@ -59,7 +59,7 @@ public sealed class Linear : Layer
         return graph.Add(product, graph.Parameter(Bias, Outputs), prefix + ".add");
     }
 
-    private int RowsPerPart(int rows) => Math.Max(1, Activation.ParallelMinElements / Math.Max(1, Outputs));
+    private int RowsPerPart => Math.Max(1, Activation.ParallelMinElements / Outputs);
 
     /// <summary>Forward: copies the bias into rows <c>[start, end)</c> of the output. Backward: adds the column sums of
     /// <c>dy</c> into the bias gradient for column blocks <c>[start, end)</c>.</summary>

@@ -325,7 +325,7 @@ public sealed class Ftrl(float learningRate, float l1 = 0f, float beta = 1f) : O
             z[i] += gi - sigma * w[i];
             n[i] = nNew;
             float zi = z[i];
-            w[i] = MathF.Abs(zi) <= l1 ? 0f : -(zi - MathF.Sign(zi) * l1) / ((beta + MathF.Sqrt(nNew)) / alpha);
+            w[i] = MathF.Abs(zi) <= l1 ? 0f : -(zi - (zi > 0 ? 1f : zi < 0 ? -1f : 0f) * l1) / ((beta + MathF.Sqrt(nNew)) / alpha);
         }
     }
 }

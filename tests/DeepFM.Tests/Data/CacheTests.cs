@@ -174,6 +174,34 @@ public class CacheTests
     }
 
     [Fact]
+    public void VersionOneCachesStillOpen()
+    {
+        // A version-1 file always has a values section and flags 0: make one from a cache with values by writing
+        // version 1 into its header (and the header's own hash), then open it.
+        using var dir = new TempDir();
+        string data = WriteRows(dir, "d.csv", 400);
+        string cache = dir.File("v1.cache");
+        DataPipeline.Prepare(data, cache, Csv with { NumericEncoding = NumericEncoding.Value }, SplitOptions.None).Dispose();
+        byte[] bytes = File.ReadAllBytes(cache);
+        Assert.Equal(2, BitConverter.ToInt32(bytes, 8));
+        Assert.Equal(0, BitConverter.ToInt32(bytes, 84));
+        BitConverter.TryWriteBytes(bytes.AsSpan(8), 1);
+        BitConverter.TryWriteBytes(bytes.AsSpan(112), System.IO.Hashing.XxHash64.HashToUInt64(bytes.AsSpan(0, 112)));
+        File.WriteAllBytes(cache, bytes);
+        using var q = DataPipeline.Open(cache);
+        var all = DataTestUtil.ReadAll(q.All);
+        var streamed = DataTestUtil.StreamAll(data, q.FeatureMap, 64);
+        Assert.Equal(streamed.Ids, all.Ids);
+        Assert.Equal(streamed.Values, all.Values);
+        // A version this build does not know is refused with a clear message.
+        BitConverter.TryWriteBytes(bytes.AsSpan(8), 3);
+        BitConverter.TryWriteBytes(bytes.AsSpan(112), System.IO.Hashing.XxHash64.HashToUInt64(bytes.AsSpan(0, 112)));
+        File.WriteAllBytes(cache, bytes);
+        var ex = Assert.ThrowsAny<UserInputException>(() => DataPipeline.Open(cache));
+        Assert.Contains("cache format version 3", ex.Message);
+    }
+
+    [Fact]
     public void ValuesSectionWrittenFromTheFirstValueOtherThanOne()
     {
         // 9,000 rows whose value field is 1 until row 8,500: the first non-1 value arrives after two 4,096-row chunks,
