@@ -180,7 +180,14 @@ public static class DataPipeline
             WriteCache(dataPath, cachePath, map, header, new EncodedChunks(rr, map));
         try
         {
-            return PreparedData.Open(cachePath, temp ? cachePath : null, verify: false);
+            var data = PreparedData.Open(cachePath, temp ? cachePath : null, verify: false);
+            // The mapping outlives the name: unlinking the temporary file now means a killed process leaves nothing in
+            // the temp folder (where unlinking an open file is refused, Dispose deletes it as before).
+            if (temp)
+            {
+                try { File.Delete(cachePath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+            return data;
         }
         catch when (temp)
         {

@@ -46,6 +46,9 @@ public sealed unsafe class PreparedData : IDisposable
 
     internal CacheHeader Header { get; }
 
+    /// <summary>The path the cache was opened from (it may no longer exist: temporary caches are unlinked once mapped).</summary>
+    internal string FilePath { get; private init; } = "";
+
     /// <summary>The feature map the rows were encoded with.</summary>
     public FeatureMap FeatureMap { get; }
 
@@ -115,7 +118,7 @@ public sealed unsafe class PreparedData : IDisposable
             using (var r = new BinaryReader(ums, Encoding.UTF8))
                 map = FeatureMap.Read(r);
             if (map.Hash != header.MapHash || map.FieldCount != header.FieldCount) throw Corrupt(name, "feature map does not match the header");
-            return new PreparedData(mmf, view, ptr, header, map, deleteOnDispose);
+            return new PreparedData(mmf, view, ptr, header, map, deleteOnDispose) { FilePath = cachePath };
         }
         catch
         {

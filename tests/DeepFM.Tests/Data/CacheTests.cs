@@ -296,6 +296,10 @@ public class CacheTests
         Assert.Equal(0, t.Train.Count);
         Assert.Equal(p.FeatureMap.Hash, t.FeatureMap.Hash);
         var streamed = DataTestUtil.StreamAll(test, p.FeatureMap, 50);
+        // The temporary cache is unlinked as soon as it is mapped (nothing left behind if the process is killed) and
+        // still reads.
+        Assert.StartsWith(Path.GetTempPath(), t.FilePath);
+        Assert.False(File.Exists(t.FilePath));
         Assert.Equal(streamed.Ids, DataTestUtil.ReadAll(t.Test).Ids);
         using var t2 = DataPipeline.EncodeWith(test, p.FeatureMap, dir.File("test.cache"));
         Assert.Equal(streamed.Labels, DataTestUtil.ReadAll(t2.All).Labels);
