@@ -49,6 +49,7 @@ internal static class TrainCommand
                 Options = dataOptions.Bind(r, dataPath),
                 Split = new SplitOptions { ValidFraction = r.GetValue(validFraction) ?? 0.1, TestFraction = testShare ?? 0, Seed = r.GetValue(modelOptions.Seed) },
                 CacheDir = r.GetValue(dataOptions.CacheDir),
+                SplitGiven = r.GetResult(validFraction) is { Implicit: false } || r.GetResult(testFraction) is { Implicit: false },
             };
             string modelName = r.GetValue(modelOptions.Model) ?? "deepfm";
             var config = modelOptions.BindModel(r, modelName);

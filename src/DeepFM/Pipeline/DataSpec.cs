@@ -21,6 +21,11 @@ public sealed record DataSpec
     /// <summary>Seeded random split of <see cref="Train"/>.</summary>
     public SplitOptions Split { get; init; } = new() { ValidFraction = 0.1 };
 
+    /// <summary>Whether the user asked for <see cref="Split"/>'s fractions explicitly. A prepared cache as
+    /// <see cref="Train"/> carries its own split; when one was asked for and differs, loading fails with a clear
+    /// message instead of silently using the cache's.</summary>
+    public bool SplitGiven { get; init; }
+
     /// <summary>Folder for prepared-data caches (null: the user cache folder).</summary>
     public string? CacheDir { get; init; }
 }
@@ -92,6 +97,21 @@ public static class DataLoader
         return Path.Combine(dir, $"{Path.GetFileName(dataPath)}.{role}.{h:x16}.cache");
     }
 
+    /// <summary>Fails when a cache's own split differs from the one asked for (fractions a separate file replaces
+    /// are not compared; the seed only when some fraction is above zero).</summary>
+    private static void CheckCacheSplit(string path, PreparedData cache, SplitOptions asked)
+    {
+        var h = cache.Header;
+        bool validDiffers = asked.ValidFraction > 0 && h.ValidFraction != asked.ValidFraction;
+        bool testDiffers = asked.TestFraction > 0 && h.TestFraction != asked.TestFraction;
+        bool seedDiffers = (asked.ValidFraction > 0 || asked.TestFraction > 0) && h.Seed != asked.Seed;
+        if (!validDiffers && !testDiffers && !seedDiffers) return;
+        throw new UserInputException(string.Format(System.Globalization.CultureInfo.InvariantCulture,
+            "{0}: this cache carries its own split (valid {1:0.###}, test {2:0.###}, seed {3}), not the one asked for (valid {4:0.###}, test {5:0.###}, seed {6}). "
+            + "Run 'deepfm prepare' again with that split, or leave out --valid-fraction/--test-fraction to use the cache's.",
+            Path.GetFileName(path), h.ValidFraction, h.TestFraction, h.Seed, asked.ValidFraction, asked.TestFraction, asked.Seed));
+    }
+
     /// <summary>Loads the splits of <paramref name="spec"/>.</summary>
     public static DataSplits Load(DataSpec spec)
     {
@@ -108,6 +128,8 @@ public static class DataLoader
             if (IsCacheFile(spec.Train))
             {
                 main = PreparedData.Open(spec.Train);
+                owned.Add(main);
+                if (spec.SplitGiven) CheckCacheSplit(spec.Train, main, split);
                 reused = true;
             }
             else
@@ -115,8 +137,8 @@ public static class DataLoader
                 string cache = CachePathFor(spec.Train, spec.Options, split, spec.CacheDir, "train");
                 reused = DataPipeline.IsCurrent(cache, spec.Train, spec.Options, split);
                 main = DataPipeline.OpenOrPrepare(spec.Train, cache, spec.Options, split);
+                owned.Add(main);
             }
-            owned.Add(main);
             var map = main.FeatureMap;
             IRowSet? valid = main.Valid, test = main.Test;
             if (spec.Valid is not null) valid = EncodeExtra(spec.Valid, map, spec, owned);

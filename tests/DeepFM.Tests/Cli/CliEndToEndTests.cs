@@ -17,6 +17,27 @@ public class CliEndToEndTests
     }
 
     [Fact]
+    public void CacheWithADifferentSplitThanAskedIsAClearError()
+    {
+        using var dir = new TempDir();
+        string data = MakeData(dir, "d.tsv", 3000, 3);
+        string cache = dir.File("d.cache");
+        var (code, _, err) = CliRunner.Run("prepare", "--data", data, "--out", cache, "--valid-fraction", "0.2");
+        Assert.True(code == 0, err);
+        // Its own split is used when none is asked for ...
+        (code, _, err) = CliRunner.Run(["train", "--data", cache, .. Tiny]);
+        Assert.True(code == 0, err);
+        // ... and the same split may be repeated ...
+        (code, _, err) = CliRunner.Run(["train", "--data", cache, "--valid-fraction", "0.2", .. Tiny]);
+        Assert.True(code == 0, err);
+        // ... but a different one is refused, naming both, instead of being silently ignored.
+        (code, _, err) = CliRunner.Run(["train", "--data", cache, "--valid-fraction", "0.3", .. Tiny]);
+        Assert.Equal(1, code);
+        Assert.Contains("d.cache: this cache carries its own split (valid 0.2, test 0, seed 2017), not the one asked for (valid 0.3", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
     public void TrainEvaluatePredictRoundTrip()
     {
         using var dir = new TempDir();
