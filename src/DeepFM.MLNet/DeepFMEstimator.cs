@@ -86,7 +86,8 @@ public sealed class DeepFMEstimator : IEstimator<DeepFMTransformer>
         var valid = sets[1].Count > 0 ? sets[1].Build() : null;
 
         var model = ModelRegistry.Create(_options.Model, new FeatureSpace(map.FieldCount, map.FeatureCount));
-        var result = new Trainer(_options.Training).Fit(model, train, valid);
+        var training = _options.Training.ResolveFor(_options.Model.Model);   // the metadata records what was used
+        var result = new Trainer(training).Fit(model, train, valid);
         LastTraining = result;
         EvalResult? v = valid is null ? null : Predictor.Evaluate(model, valid);
         var metadata = new ModelMetadata
@@ -96,7 +97,7 @@ public sealed class DeepFMEstimator : IEstimator<DeepFMTransformer>
             Epochs = result.Epochs,
             ValidAuc = v?.Auc ?? double.NaN,
             ValidLogloss = v?.Logloss ?? double.NaN,
-            TrainOptions = _options.Training.ToString(),
+            TrainOptions = training.ToString(),
         };
         return new DeepFMTransformer(new SavedModel(model, map, metadata), _categorical, _numeric);
     }

@@ -4,7 +4,9 @@ using DeepFM.Training;
 
 namespace DeepFM.MLNet;
 
-/// <summary>Settings of the ML.NET DeepFM trainer: the model's hyper-parameters, the training loop, and the encoding.</summary>
+/// <summary>Settings of the ML.NET DeepFM trainer: the model's hyper-parameters, the training loop, and the encoding.
+/// Every default is the library's (<see cref="ModelConfig"/>, <see cref="TrainOptions"/>, <see cref="DataOptions"/>,
+/// <see cref="SplitOptions"/>), which <c>deepfm train</c> also uses.</summary>
 public sealed record DeepFMTrainerOptions
 {
     /// <summary>Model hyper-parameters (model name, embedding size, hidden widths, dropout, …); defaults to the paper's DeepFM.</summary>
@@ -14,14 +16,16 @@ public sealed record DeepFMTrainerOptions
     public TrainOptions Training { get; init; } = new();
 
     /// <summary>Values seen fewer times than this in the training data map to their column's out-of-vocabulary id.</summary>
-    public int MinCount { get; init; } = 1;
+    public int MinCount { get; init; } = Library.MinCount;
 
     /// <summary>How numeric columns are encoded (bucketed by default, as the CLI does).</summary>
-    public NumericEncoding NumericEncoding { get; init; } = NumericEncoding.Bucket;
+    public NumericEncoding NumericEncoding { get; init; } = Library.NumericEncoding;
 
     /// <summary>Fraction of the training rows held out for validation (early stopping, best-weights restore); 0 = none.</summary>
-    public double ValidationFraction { get; init; } = 0.1;
+    public double ValidationFraction { get; init; } = new Pipeline.DataSpec { Train = "" }.Split.ValidFraction;
 
     /// <summary>Seed of the validation split.</summary>
-    public long SplitSeed { get; init; } = 2017;
+    public long SplitSeed { get; init; } = new SplitOptions().Seed;
+
+    private static readonly DataOptions Library = new();
 }

@@ -82,26 +82,44 @@ internal sealed class DataOptionSet
 /// <summary>Model and training-loop options shared by train, compare and study.</summary>
 internal sealed class ModelOptionSet
 {
-    public Option<string> Model { get; } = new("--model") { Description = "Model: " + string.Join(", ", ModelRegistry.Names) + ".", DefaultValueFactory = _ => "deepfm" };
-    public Option<int> Epochs { get; } = new("--epochs") { Description = "Most epochs (early stopping on validation AUC usually ends sooner).", DefaultValueFactory = _ => 100 };
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Rows per mini-batch.", DefaultValueFactory = _ => 4096 };
-    public Option<int> EmbeddingSize { get; } = new("--embedding-size") { Description = "Embedding size k.", DefaultValueFactory = _ => 10 };
-    public Option<string> Hidden { get; } = new("--hidden") { Description = "Hidden layer widths of the deep component, e.g. 400,400,400.", DefaultValueFactory = _ => "400,400,400" };
-    public Option<float?> Dropout { get; } = new("--dropout") { Description = "DROP rate after each hidden layer (default 0.1; the paper's 'dropout' is the keep probability: its 0.9 is --dropout 0.1)." };
-    public Option<string> Activation { get; } = new("--activation") { Description = "Hidden activation: relu, tanh, sigmoid.", DefaultValueFactory = _ => "relu" };
-    public Option<bool?> BatchNorm { get; } = new("--batch-norm") { Description = "Batch normalisation after each hidden layer (true/false)." };
-    public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "adam, adagrad, sgd or ftrl (default: ftrl for lr, adam otherwise)." };
-    public Option<float?> LearningRate { get; } = new("--lr") { Description = "Learning rate (default 1e-3 for adam, 0.2 for ftrl, 0.01 otherwise)." };
-    public Option<float?> L2 { get; } = new("--l2") { Description = "L2 on dense weights." };
-    public Option<float?> L2Embedding { get; } = new("--l2-embedding") { Description = "L2 on the embedding rows of each batch (default 0.1 for deep models, 0 for lr and fm)." };
-    public Option<string> EmbeddingUpdateMode { get; } = new("--embedding-update") { Description = "Embedding updates: auto (dense for tables up to 1M numbers, lazy above), lazy (only rows in the batch), dense (every row every step; L2 then acts on the whole table).", DefaultValueFactory = _ => "auto" };
-    public Option<float?> EmbeddingInitStd { get; } = new("--embedding-init-std") { Description = "Standard deviation of the normal initialisation of embedding tables (default 0.01)." };
-    public Option<long> Seed { get; } = new("--seed") { Description = "Seed of initialisation, dropout, shuffling and the random split.", DefaultValueFactory = _ => 2017 };
-    public Option<int> Patience { get; } = new("--patience") { Description = "Validations without AUC improvement before stopping.", DefaultValueFactory = _ => 2 };
-    public Option<int> EvalEvery { get; } = new("--eval-every") { Description = "Validate every N steps (0: every epoch).", DefaultValueFactory = _ => 0 };
-    public Option<float> LrDecay { get; } = new("--lr-decay") { Description = "Learning-rate factor after a validation without improvement (1 = off).", DefaultValueFactory = _ => 0.1f };
-    public Option<double?> MinDelta { get; } = new("--min-delta") { Description = "Smallest rise of validation AUC that counts as an improvement for early stopping and plateau decay (default 1e-4)." };
-    public Option<float> ClipNorm { get; } = new("--clip-norm") { Description = "Global gradient-norm clip (0 = off).", DefaultValueFactory = _ => 10f };
+    // Every option is unset unless given: unset, the library's default applies (ModelConfig, TrainOptions and
+    // ModelDefaults), and the help text reads the defaults from there.
+    private static readonly ModelConfig D = new();
+    private static readonly TrainOptions T = new();
+
+    private static string Inv(FormattableString s) => FormattableString.Invariant(s);
+
+    public Option<string?> Model { get; } = new("--model") { Description = Inv($"Model: {string.Join(", ", ModelRegistry.Names)} (default {D.Model}).") };
+    public Option<int?> Epochs { get; } = new("--epochs") { Description = Inv($"Most epochs (early stopping on validation AUC usually ends sooner; default {T.Epochs}).") };
+    public Option<int?> BatchSize { get; } = new("--batch-size") { Description = Inv($"Rows per mini-batch (default {T.BatchSize}).") };
+    public Option<int?> EmbeddingSize { get; } = new("--embedding-size") { Description = Inv($"Embedding size k (default {D.EmbeddingSize}).") };
+    public Option<string?> Hidden { get; } = new("--hidden") { Description = Inv($"Hidden layer widths of the deep component (default {string.Join(",", D.Hidden)}).") };
+    public Option<float?> Dropout { get; } = new("--dropout") { Description = Inv($"DROP rate after each hidden layer (default {D.Dropout}; the paper's 'dropout' is the keep probability: its 0.9 is --dropout 0.1).") };
+    public Option<string?> Activation { get; } = new("--activation") { Description = Inv($"Hidden activation: relu, tanh, sigmoid (default {D.Activation.ToString().ToLowerInvariant()}).") };
+    public Option<bool?> BatchNorm { get; } = new("--batch-norm") { Description = Inv($"Batch normalisation after each hidden layer (true/false; default {D.BatchNorm.ToString().ToLowerInvariant()}).") };
+    public Option<string?> Optimizer { get; } = new("--optimizer") { Description = $"adam, adagrad, sgd or ftrl (default: {DescribePerModel(m => ModelDefaults.For(m).Optimizer)})." };
+    public Option<float?> LearningRate { get; } = new("--lr") { Description = $"Learning rate (default {ModelDefaults.DescribeLearningRates()})." };
+    public Option<float?> L2 { get; } = new("--l2") { Description = Inv($"L2 on dense weights (default {D.L2}).") };
+    public Option<float?> L2Embedding { get; } = new("--l2-embedding") { Description = $"L2 on the embedding rows of each batch (default {DescribePerModel(m => ModelDefaults.For(m).L2Embedding.ToString(CultureInfo.InvariantCulture))})." };
+    public Option<string?> EmbeddingUpdateMode { get; } = new("--embedding-update") { Description = Inv($"Embedding updates: auto (dense for tables up to {EmbeddingUpdateRule.AutoDenseLimit:N0} numbers, lazy above), lazy (only rows in the batch), dense (every row every step; L2 then acts on the whole table). Default {D.EmbeddingUpdate.ToString().ToLowerInvariant()}.") };
+    public Option<float?> EmbeddingInitStd { get; } = new("--embedding-init-std") { Description = Inv($"Standard deviation of the normal initialisation of embedding tables (default {D.EmbeddingInitStd}).") };
+    public Option<long?> Seed { get; } = new("--seed") { Description = Inv($"Seed of initialisation, dropout, shuffling and the random split (default {ModelDefaults.Seed}).") };
+    public Option<int?> Patience { get; } = new("--patience") { Description = Inv($"Validations without AUC improvement before stopping (default {T.Patience}).") };
+    public Option<int?> EvalEvery { get; } = new("--eval-every") { Description = Inv($"Validate every N steps (0: every epoch; default {T.EvalEverySteps}).") };
+    public Option<float?> LrDecay { get; } = new("--lr-decay") { Description = Inv($"Learning-rate factor after a validation without improvement (1 = off; default {T.LrDecayOnPlateau}).") };
+    public Option<double?> MinDelta { get; } = new("--min-delta") { Description = Inv($"Smallest rise of validation AUC that counts as an improvement for early stopping and plateau decay (default {T.MinImprovement}).") };
+    public Option<float?> ClipNorm { get; } = new("--clip-norm") { Description = Inv($"Global gradient-norm clip (0 = off; default {T.ClipNorm}).") };
+
+    /// <summary>A per-model default as help text, e.g. "ftrl for lr, adam for the others" (the most common value last).</summary>
+    private static string DescribePerModel(Func<string, string> value)
+    {
+        var groups = ModelRegistry.Names.GroupBy(value).OrderBy(g => g.Count()).ToList();
+        if (groups.Count == 1) return groups[0].Key;
+        return string.Join(", ", groups.Take(groups.Count - 1).Select(g => $"{g.Key} for {string.Join(" and ", g)}")) + $", {groups[^1].Key} for the others";
+    }
+
+    /// <summary>--model, or the library's default model.</summary>
+    public string ModelOf(ParseResult r) => r.GetValue(Model) ?? D.Model;
 
     public void AddTo(Command command, bool includeModel = true)
     {
@@ -112,7 +130,7 @@ internal sealed class ModelOptionSet
 
     public ModelConfig BindModel(ParseResult r, string model)
     {
-        string activation = r.GetValue(Activation) ?? "relu";
+        string activation = r.GetValue(Activation) ?? Library.Activation.ToString().ToLowerInvariant();
         var act = activation.ToLowerInvariant() switch
         {
             "relu" => ActivationKind.Relu,
@@ -120,23 +138,22 @@ internal sealed class ModelOptionSet
             "sigmoid" => ActivationKind.Sigmoid,
             _ => throw new UserInputException($"--activation must be relu, tanh or sigmoid, not '{activation}'."),
         };
-        int k = r.GetValue(EmbeddingSize);
+        int k = r.GetValue(EmbeddingSize) ?? Library.EmbeddingSize;
         if (k < 1) throw new UserInputException("--embedding-size must be at least 1.");
-        float dropout = r.GetValue(Dropout) ?? Defaults.Dropout;
+        float dropout = r.GetValue(Dropout) ?? Library.Dropout;
         if (dropout is < 0 or >= 1) throw new UserInputException($"--dropout is a drop rate in [0, 1), got {dropout}.");
         if (!ModelRegistry.Contains(model)) throw new UserInputException($"Unknown model '{model}'. Known: {string.Join(", ", ModelRegistry.Names)}.");
-        return new ModelConfig
+        var config = new ModelConfig
         {
             Model = ModelRegistry.Canonical(model),
             EmbeddingSize = k,
-            Hidden = ParseHidden(r.GetValue(Hidden) ?? "400,400,400"),
+            Hidden = r.GetValue(Hidden) is { } hidden ? ParseHidden(hidden) : Library.Hidden,
             Activation = act,
             Dropout = dropout,
-            BatchNorm = r.GetValue(BatchNorm) ?? Defaults.BatchNorm,
-            L2 = r.GetValue(L2) ?? Defaults.L2,
-            L2Embedding = r.GetValue(L2Embedding) ?? Defaults.L2EmbeddingFor(model),
-            Seed = r.GetValue(Seed),
-            EmbeddingInitStd = r.GetValue(EmbeddingInitStd) ?? 0.01f,
+            BatchNorm = r.GetValue(BatchNorm) ?? Library.BatchNorm,
+            L2 = r.GetValue(L2) ?? Library.L2,
+            Seed = SeedOf(r),
+            EmbeddingInitStd = r.GetValue(EmbeddingInitStd) ?? Library.EmbeddingInitStd,
             EmbeddingUpdate = (r.GetValue(EmbeddingUpdateMode) ?? "auto").ToLowerInvariant() switch
             {
                 "auto" => EmbeddingUpdate.Auto,
@@ -145,26 +162,36 @@ internal sealed class ModelOptionSet
                 var other => throw new UserInputException($"--embedding-update must be auto, lazy or dense, not '{other}'."),
             },
         };
+        // Unset, the embedding L2 stays the model's library default (ModelDefaults).
+        return r.GetValue(L2Embedding) is { } l2e ? config with { L2Embedding = l2e } : config;
     }
+
+    /// <summary>The library's defaults, which unset options leave in place.</summary>
+    private static readonly ModelConfig Library = new();
+
+    private static readonly TrainOptions LibraryTraining = new();
+
+    /// <summary>--seed, or the library's default seed.</summary>
+    public long SeedOf(ParseResult r) => r.GetValue(Seed) ?? ModelDefaults.Seed;
 
     public TrainOptions BindTraining(ParseResult r, string model)
     {
-        string optimizer = (r.GetValue(Optimizer) ?? (string.Equals(model, "lr", StringComparison.OrdinalIgnoreCase) ? "ftrl" : "adam")).ToLowerInvariant();
+        string optimizer = (r.GetValue(Optimizer) ?? ModelDefaults.For(model).Optimizer).ToLowerInvariant();
         if (optimizer is not ("adam" or "adagrad" or "sgd" or "ftrl")) throw new UserInputException($"--optimizer must be adam, adagrad, sgd or ftrl, not '{optimizer}'.");
-        float lr = r.GetValue(LearningRate) ?? optimizer switch { "adam" => 1e-3f, "ftrl" => 0.2f, _ => 0.01f };
+        var d = LibraryTraining;
         return new TrainOptions
         {
-            Epochs = r.GetValue(Epochs),
-            BatchSize = r.GetValue(BatchSize),
+            Epochs = r.GetValue(Epochs) ?? d.Epochs,
+            BatchSize = r.GetValue(BatchSize) ?? d.BatchSize,
             Optimizer = optimizer,
-            LearningRate = lr,
-            Seed = r.GetValue(Seed),
-            Patience = r.GetValue(Patience),
-            EvalEverySteps = r.GetValue(EvalEvery),
-            LrDecayOnPlateau = r.GetValue(LrDecay),
-            ClipNorm = r.GetValue(ClipNorm),
-            MinImprovement = r.GetValue(MinDelta) ?? Defaults.MinDelta,
-        };
+            LearningRate = r.GetValue(LearningRate),
+            Seed = SeedOf(r),
+            Patience = r.GetValue(Patience) ?? d.Patience,
+            EvalEverySteps = r.GetValue(EvalEvery) ?? d.EvalEverySteps,
+            LrDecayOnPlateau = r.GetValue(LrDecay) ?? d.LrDecayOnPlateau,
+            ClipNorm = r.GetValue(ClipNorm) ?? d.ClipNorm,
+            MinImprovement = r.GetValue(MinDelta) ?? d.MinImprovement,
+        }.ResolveFor(model);   // resolved here so that compare/study can report the optimizer and learning rate
     }
 
     public static int[] ParseHidden(string text)
@@ -177,23 +204,4 @@ internal sealed class ModelOptionSet
                 throw new UserInputException($"--hidden: '{parts[i]}' is not a positive layer width (expected e.g. 400,400,400).");
         return widths;
     }
-}
-
-/// <summary>Defaults of the regularisation settings, chosen on validation data (see docs/results.md).</summary>
-internal static class Defaults
-{
-    // Drop rate 0.1 (the paper's keep 0.9): Frappe validation AUC for DeepFM 0.98616 at 0.1, 0.98588 at 0.2, 0.98480 at
-    // 0.3, with embedding L2 0.1 (docs/results.md).
-    public const float Dropout = 0.1f;
-    public const bool BatchNorm = true;
-    public const float L2 = 0f;
-    // Chosen on Frappe validation (docs/results.md): 1e-6 let DeepFM creep on for 0.00005 AUC while validation
-    // logloss rose from 0.148 to 0.154; 1e-4 stops at the same AUC with the better logloss.
-    public const double MinDelta = 1e-4;
-
-    /// <summary>Deep models overfit their embeddings quickly (Frappe: train loss 0.06 while validation logloss rises),
-    /// so they get a strong L2 on the embedding table: 0.1, chosen on Frappe validation AUC among 0.02, 0.05, 0.1 and 0.2
-    /// (docs/results.md); LR and FM, with far fewer parameters per feature, train best without it.</summary>
-    public static float L2EmbeddingFor(string model) =>
-        string.Equals(model, "lr", StringComparison.OrdinalIgnoreCase) || string.Equals(model, "fm", StringComparison.OrdinalIgnoreCase) ? 0f : 0.1f;
 }

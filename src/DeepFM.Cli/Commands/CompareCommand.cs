@@ -29,7 +29,7 @@ internal static class CompareCommand
         {
             var names = PaperModels.Parse(r.GetValue(models));
             var spec = options.BindData(r, io);
-            long seed0 = r.GetValue(options.ModelOptions.Seed);
+            long seed0 = options.ModelOptions.SeedOf(r);
             int n = r.GetValue(seeds);
             var runs = Comparison.Plan(names, m => options.BindModel(r, m), m => options.BindTraining(r, m),
                 [.. Enumerable.Range(0, n).Select(i => seed0 + i)]);
@@ -43,7 +43,7 @@ internal static class CompareCommand
                 notes.Add($"Seeds: {n} ({seed0}–{seed0 + n - 1}) for initialisation, dropout and shuffling; the split of --data (if any) is that of seed {seed0}.");
             if (!options.ActivationGiven(r) && names.Any(n => n.Equals("ipnn", StringComparison.OrdinalIgnoreCase)))
                 notes.Add("Activation: tanh for IPNN, relu for the other deep models (the paper's setting; --activation overrides).");
-            var info = new ExperimentInfo(ExperimentOptionSet.CommandLine(r), DateTimeOffset.UtcNow, r.GetValue(options.ModelOptions.Seed))
+            var info = new ExperimentInfo(ExperimentOptionSet.CommandLine(r), DateTimeOffset.UtcNow, options.ModelOptions.SeedOf(r))
             {
                 Data = ExperimentOptionSet.DescribeData(spec),
                 Notes = notes,

@@ -41,7 +41,7 @@ internal sealed class ExperimentOptionSet
             Valid = r.GetValue(Valid),
             Test = r.GetValue(Test),
             Options = DataOptions.Bind(r, dataPath),
-            Split = new SplitOptions { ValidFraction = r.GetValue(ValidFraction) ?? 0.1, TestFraction = r.GetValue(TestFraction) ?? 0.1, Seed = r.GetValue(ModelOptions.Seed) },
+            Split = new SplitOptions { ValidFraction = r.GetValue(ValidFraction) ?? 0.1, TestFraction = r.GetValue(TestFraction) ?? 0.1, Seed = ModelOptions.SeedOf(r) },
             CacheDir = r.GetValue(DataOptions.CacheDir),
             SplitGiven = r.GetResult(ValidFraction) is { Implicit: false } || r.GetResult(TestFraction) is { Implicit: false },
         };

@@ -23,7 +23,7 @@ internal static class StudyCommand
         {
             var p = Study.ParseParameter(r.GetValue(param)!);
             var names = PaperModels.Parse(r.GetValue(models), deepByDefault: true);
-            var baseHidden = ModelOptionSet.ParseHidden(r.GetValue(options.ModelOptions.Hidden) ?? "400,400,400");
+            var baseHidden = r.GetValue(options.ModelOptions.Hidden) is { } hidden ? ModelOptionSet.ParseHidden(hidden) : new DeepFM.Models.ModelConfig().Hidden;
             var defaults = StudySizes.From(baseHidden);
             var sizes = new StudySizes(r.GetValue(layers) ?? defaults.Layers, r.GetValue(neurons) ?? defaults.Neurons, r.GetValue(total) ?? defaults.Total);
             if (sizes.Layers < 1 || sizes.Neurons < 1 || sizes.Total < 1) throw new UserInputException("--layers, --neurons and --total must be positive.");
@@ -53,7 +53,7 @@ internal static class StudyCommand
             }
             if (p != StudyParameter.Activation && !options.ActivationGiven(r) && names.Any(n => n.Equals("ipnn", StringComparison.OrdinalIgnoreCase)))
                 notes.Add("Activation: tanh for IPNN, relu for the other deep models (the paper's setting; --activation overrides).");
-            var info = new ExperimentInfo(ExperimentOptionSet.CommandLine(r), DateTimeOffset.UtcNow, r.GetValue(options.ModelOptions.Seed), p)
+            var info = new ExperimentInfo(ExperimentOptionSet.CommandLine(r), DateTimeOffset.UtcNow, options.ModelOptions.SeedOf(r), p)
             {
                 Data = ExperimentOptionSet.DescribeData(spec),
                 Notes = notes,

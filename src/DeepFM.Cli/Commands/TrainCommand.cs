@@ -15,7 +15,25 @@ internal static class TrainCommand
     /// <summary>Rows of the embedded default dataset used when <c>--data</c> is not given.</summary>
     public const long DefaultSynthRows = 300_000;
 
-    public static Command Create(CliIO io)
+    public static Command Create(CliIO io) => Build(io).Command;
+
+    /// <summary>The model and training settings <c>deepfm train</c> uses for <paramref name="args"/> (the arguments
+    /// after <c>train</c>), bound by the same code as the command's own action; for tests.</summary>
+    internal static (ModelConfig Config, Training.TrainOptions Training) ParseSettings(CliIO io, params string[] args)
+    {
+        var (command, modelOptions) = Build(io);
+        var r = command.Parse(args);
+        if (r.Errors.Count > 0) throw new UserInputException(string.Join("; ", r.Errors.Select(e => e.Message)));
+        return BindSettings(r, modelOptions);
+    }
+
+    private static (ModelConfig Config, Training.TrainOptions Training) BindSettings(ParseResult r, ModelOptionSet modelOptions)
+    {
+        string modelName = modelOptions.ModelOf(r);
+        return (modelOptions.BindModel(r, modelName), modelOptions.BindTraining(r, modelName));
+    }
+
+    private static (Command Command, ModelOptionSet ModelOptions) Build(CliIO io)
     {
         var data = new Option<string?>("--data") { Description = "Training data (raw file or a cache from 'deepfm prepare'). Without it, an embedded synthetic Criteo-format dataset is generated." };
         var valid = new Option<string?>("--valid") { Description = "Separate validation file (otherwise --valid-fraction of --data)." };
@@ -47,13 +65,11 @@ internal static class TrainCommand
                 Valid = r.GetValue(valid),
                 Test = r.GetValue(test),
                 Options = dataOptions.Bind(r, dataPath),
-                Split = new SplitOptions { ValidFraction = r.GetValue(validFraction) ?? 0.1, TestFraction = testShare ?? 0, Seed = r.GetValue(modelOptions.Seed) },
+                Split = new SplitOptions { ValidFraction = r.GetValue(validFraction) ?? 0.1, TestFraction = testShare ?? 0, Seed = modelOptions.SeedOf(r) },
                 CacheDir = r.GetValue(dataOptions.CacheDir),
                 SplitGiven = r.GetResult(validFraction) is { Implicit: false } || r.GetResult(testFraction) is { Implicit: false },
             };
-            string modelName = r.GetValue(modelOptions.Model) ?? "deepfm";
-            var config = modelOptions.BindModel(r, modelName);
-            var training = modelOptions.BindTraining(r, modelName);
+            var (config, training) = BindSettings(r, modelOptions);
             string? outPath = r.GetValue(output);
             if (outPath is not null && Path.GetDirectoryName(Path.GetFullPath(outPath)) is { } outDir && !Directory.Exists(outDir))
                 throw new UserInputException($"--out {outPath}: the folder {outDir} does not exist.");
@@ -79,7 +95,7 @@ internal static class TrainCommand
             }
             return t.Cancelled ? 130 : 0;
         });
-        return command;
+        return (command, modelOptions);
     }
 
     /// <summary>Generates (once) the embedded default dataset: synthetic Criteo-format rows with a truth file.</summary>

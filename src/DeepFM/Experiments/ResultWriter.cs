@@ -224,10 +224,11 @@ public static class ResultWriter
         foreach (var r in result.Rows)
         {
             var c = r.Config;
+            var t = r.Training.ResolveFor(r.Model);
             string[] cells =
             [
                 experiment, parameter, r.Setting, r.Model, r.Label, Hidden(r), c.Activation.ToString().ToLowerInvariant(),
-                R(c.Dropout), R(Study.DropRateToKeep(c.Dropout)), c.EmbeddingSize.ToString(Inv), r.Training.Optimizer, R(r.Training.LearningRate),
+                R(c.Dropout), R(Study.DropRateToKeep(c.Dropout)), c.EmbeddingSize.ToString(Inv), t.Optimizer ?? "", R(t.LearningRate ?? double.NaN),
                 r.Training.BatchSize.ToString(Inv), c.Seed.ToString(Inv),
                 R(r.TestAuc), R(r.TestLogloss), R(r.ValidAuc), R(r.ValidLogloss), r.Epochs.ToString(Inv), r.BestEpoch.ToString(Inv),
                 r.StoppedEarly ? "true" : "false", R(r.TrainSeconds), R(r.RelativeTime), r.Parameters.ToString(Inv), r.Failure ?? "",

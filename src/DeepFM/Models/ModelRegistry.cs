@@ -7,18 +7,18 @@ namespace DeepFM.Models;
 /// </summary>
 public static class ModelRegistry
 {
-    private static readonly Dictionary<string, (string Description, Func<ModelConfig, FeatureSpace, CtrModel> Create)> Models =
+    private static readonly Dictionary<string, (string Description, Func<ModelConfig, FeatureSpace, CtrModel> Create, ModelDefaults Defaults)> Models =
         new(StringComparer.OrdinalIgnoreCase)
         {
-            ["lr"] = ("Logistic regression on the raw sparse features (FTRL by default)", (c, s) => new LogisticRegression(c, s)),
-            ["fm"] = ("Factorization machine, order 1 + order 2 (Rendle 2010)", (c, s) => new FactorizationMachineModel(c, s)),
-            ["fnn"] = ("FNN: FM-pre-trained embeddings [w_i, V_i] feed a DNN (Zhang et al. 2016)", (c, s) => new FnnModel(c, s)),
-            ["ipnn"] = ("IPNN: DNN over [embeddings, pairwise inner products] (Qu et al. 2016)", (c, s) => new ProductNetworkModel(c, s, ProductKind.Inner)),
-            ["opnn"] = ("OPNN: DNN over [embeddings, outer product of the summed embeddings] (Qu et al. 2016)", (c, s) => new ProductNetworkModel(c, s, ProductKind.Outer)),
-            ["pnn"] = ("PNN*: DNN over [embeddings, inner products, outer product] (Qu et al. 2016)", (c, s) => new ProductNetworkModel(c, s, ProductKind.Both)),
-            ["widedeep"] = ("LR & DNN: Wide & Deep without crosses; LR + DNN on its own embeddings, logits summed", (c, s) => new WideDeepModel(c, s)),
-            ["fmdnn"] = ("FM & DNN: FM + DNN on separate embedding tables, logits summed", (c, s) => new FmDnnModel(c, s)),
-            ["deepfm"] = ("DeepFM: shared embeddings feed an FM and a DNN; ŷ = sigmoid(y_FM + y_DNN)", (c, s) => new DeepFMModel(c, s)),
+            ["lr"] = ("Logistic regression on the raw sparse features (FTRL by default)", (c, s) => new LogisticRegression(c, s), ModelDefaults.Shallow with { Optimizer = "ftrl" }),
+            ["fm"] = ("Factorization machine, order 1 + order 2 (Rendle 2010)", (c, s) => new FactorizationMachineModel(c, s), ModelDefaults.Shallow),
+            ["fnn"] = ("FNN: FM-pre-trained embeddings [w_i, V_i] feed a DNN (Zhang et al. 2016)", (c, s) => new FnnModel(c, s), ModelDefaults.Deep),
+            ["ipnn"] = ("IPNN: DNN over [embeddings, pairwise inner products] (Qu et al. 2016)", (c, s) => new ProductNetworkModel(c, s, ProductKind.Inner), ModelDefaults.Deep),
+            ["opnn"] = ("OPNN: DNN over [embeddings, outer product of the summed embeddings] (Qu et al. 2016)", (c, s) => new ProductNetworkModel(c, s, ProductKind.Outer), ModelDefaults.Deep),
+            ["pnn"] = ("PNN*: DNN over [embeddings, inner products, outer product] (Qu et al. 2016)", (c, s) => new ProductNetworkModel(c, s, ProductKind.Both), ModelDefaults.Deep),
+            ["widedeep"] = ("LR & DNN: Wide & Deep without crosses; LR + DNN on its own embeddings, logits summed", (c, s) => new WideDeepModel(c, s), ModelDefaults.Deep),
+            ["fmdnn"] = ("FM & DNN: FM + DNN on separate embedding tables, logits summed", (c, s) => new FmDnnModel(c, s), ModelDefaults.Deep),
+            ["deepfm"] = ("DeepFM: shared embeddings feed an FM and a DNN; ŷ = sigmoid(y_FM + y_DNN)", (c, s) => new DeepFMModel(c, s), ModelDefaults.Deep),
         };
 
     /// <summary>Other accepted spellings (the paper's names) and the registered name each stands for.</summary>
@@ -38,6 +38,10 @@ public static class ModelRegistry
 
     /// <summary>One-line description of a model (by name or alias).</summary>
     public static string Describe(string name) => Models.TryGetValue(Canonical(name), out var m) ? m.Description : "";
+
+    /// <summary>Per-model defaults of a model (by name or alias): see <see cref="ModelDefaults"/>. Unknown names get
+    /// <see cref="ModelDefaults.Deep"/>.</summary>
+    public static ModelDefaults DefaultsOf(string name) => Models.TryGetValue(Canonical(name), out var m) ? m.Defaults : ModelDefaults.Deep;
 
     /// <summary>Whether a name or alias is registered.</summary>
     public static bool Contains(string name) => Models.ContainsKey(Canonical(name));

@@ -19,6 +19,7 @@ public static class ModelTrainer
     public static TrainedModel Train(DataSplits data, ModelConfig config, TrainOptions options, ITrainingObserver? observer = null,
         CancellationToken cancel = default, string? trainPath = null)
     {
+        options = options.ResolveFor(config.Model);   // the model file records the optimizer and learning rate used
         var space = new FeatureSpace(data.FeatureMap.FieldCount, data.FeatureMap.FeatureCount);
         var model = ModelRegistry.Create(config, space);
         var result = new Trainer(options).Fit(model, data.Train, data.Valid, observer, cancel);

@@ -21,13 +21,13 @@ public sealed class Trainer
     {
         if (options.BatchSize < 1) throw new UserInputException("--batch-size must be at least 1.");
         if (options.Epochs < 1) throw new UserInputException("--epochs must be at least 1.");
-        if (!(options.LearningRate > 0)) throw new UserInputException("--lr must be positive.");
+        if (options.LearningRate is { } lr && !(lr > 0)) throw new UserInputException("--lr must be positive.");
         if (options.Patience < 1) throw new UserInputException("--patience must be at least 1.");
         if (!(options.LrDecayOnPlateau > 0 && options.LrDecayOnPlateau <= 1)) throw new UserInputException("--lr-decay must be in (0, 1].");
         if (options.ClipNorm < 0) throw new UserInputException("--clip-norm must be non-negative (0 = off).");
         if (!(options.MinImprovement >= 0)) throw new UserInputException("--min-delta must be non-negative.");
         if (options.EvalEverySteps < 0) throw new UserInputException("--eval-every must be non-negative (0 = every epoch).");
-        _ = Optimizer.Create(options.Optimizer, options.LearningRate);   // unknown names fail before any data is read
+        if (options.Optimizer is { } name) _ = Optimizer.Create(name, options.LearningRate ?? ModelDefaults.LearningRate(name));   // unknown names fail before any data is read
         _options = options;
         _reducer = reducer ?? LocalGradientReducer.Instance;
     }
@@ -36,6 +36,8 @@ public sealed class Trainer
     public TrainResult Fit(CtrModel model, IRowSet train, IRowSet? valid, ITrainingObserver? observer = null,
         CancellationToken cancel = default, Optimizer? optimizer = null)
     {
+        // Unset options take the defaults of the model being trained (ModelDefaults).
+        var options = _options.ResolveFor(model.Config.Model);
         if (train.Count == 0) throw new UserInputException("The training data has no rows.");
         if (valid is { Count: 0 }) valid = null;
         // Validation labels are read once; each evaluation then only scores the rows.
@@ -43,10 +45,10 @@ public sealed class Trainer
         if (validLabels is not null) RequireBothClasses(validLabels, "validation");
         var trainClock = new Stopwatch();
         trainClock.Start();
-        if (model is IPretrainedModel pre) pre.Pretrain(train, valid, _options, observer, cancel);
+        if (model is IPretrainedModel pre) pre.Pretrain(train, valid, options, observer, cancel);
         trainClock.Stop();
 
-        optimizer ??= Optimizer.Create(_options.Optimizer, _options.LearningRate);
+        optimizer ??= Optimizer.Create(options.Optimizer!, options.LearningRate!.Value);
         var parameters = model.Parameters();
         var rows = new int[train.Count];
         for (int i = 0; i < rows.Length; i++) rows[i] = i;
