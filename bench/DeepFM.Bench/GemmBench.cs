@@ -13,6 +13,9 @@ namespace DeepFM.Bench;
 /// </summary>
 public static class GemmBench
 {
+    /// <summary>The GEMM settings the bench runs with (its options change them; the library's are immutable).</summary>
+    private static GemmSettings S = GemmSettings.Default;
+
     private sealed record Shape(string Op, bool TransA, bool TransB, int M, int N, int K, string Use);
 
     private static readonly Shape[] Shapes =
@@ -43,25 +46,25 @@ public static class GemmBench
                 case "--reps": reps = Math.Max(7, int.Parse(args[++i], CultureInfo.InvariantCulture)); break;
                 case "--kernels": kernels = true; break;
                 case "--no-torch": torch = false; break;
-                case "--mc": Gemm.McTarget = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--kc": Gemm.KcMax = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--packed-b": Gemm.DirectB = false; break;
+                case "--mc": S = S with { McTarget = int.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
+                case "--kc": S = S with { KcMax = int.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
+                case "--packed-b": S = S with { DirectB = false }; break;
                 case "--cpu-time": s_cpuTime = true; break;
                 case "--plan":
                     foreach (var sh in Shapes)
                         foreach (int t in threads)
-                            Console.WriteLine($"{Key(sh)} threads={t}: {Gemm.DescribePlan(sh.TransA, sh.TransB, sh.M, sh.N, sh.K, t)}");
+                            Console.WriteLine($"{Key(sh)} threads={t}: {Gemm.DescribePlan(S, sh.TransA, sh.TransB, sh.M, sh.N, sh.K, t)}");
                     return 0;
                 case "--ab": return AbTest(args[++i], args[++i], only, reps, threads[0]);
                 case "--only": only = args[++i]; break;
                 case "--kernel":
                     string name = args[++i];
-                    Gemm.Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(name, StringComparison.Ordinal));
+                    S = S with { Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(name, StringComparison.Ordinal)) };
                     break;
                 default: Console.Error.WriteLine($"gemm: unknown option {args[i]}"); return 2;
             }
         }
-        Console.WriteLine($"kernel: {Gemm.Kernel}; Vector512 accelerated: {Vector512.IsHardwareAccelerated}; cores: {Environment.ProcessorCount}");
+        Console.WriteLine($"kernel: {S.Kernel}; Vector512 accelerated: {Vector512.IsHardwareAccelerated}; cores: {Environment.ProcessorCount}");
         if (kernels) return CompareKernels(reps);
 
         var peak = threads.ToDictionary(t => t, t => Median(reps, () => FmaPeak(t)));
@@ -128,7 +131,7 @@ public static class GemmBench
 
     private static int CompareKernels(int reps)
     {
-        var saved = Gemm.Kernel;
+        var saved = S.Kernel;
         double peak = Median(reps, () => FmaPeak(1));
         Console.WriteLine($"FMA peak (1 thread): {peak:F1} GFLOP/s");
         Console.WriteLine("| kernel | " + string.Join(" | ", Shapes.Take(6).Select(Key)) + " |");
@@ -136,16 +139,16 @@ public static class GemmBench
         foreach (var kern in Gemm.AvailableKernels())
         {
             if (kern.NR < 16) continue;
-            Gemm.Kernel = kern;
+            S = S with { Kernel = kern };
             foreach (bool direct in new[] { true, false })
             {
-                Gemm.DirectB = direct;
+                S = S with { DirectB = direct };
                 var cells = Shapes.Take(6).Select(s => Measure(s, 1, reps)).Select(g => $"{g.Gflops:F1} ({100 * g.OfPeak:F0}%)");
                 Console.WriteLine($"| {kern}{(direct ? " direct B" : " packed B")} | " + string.Join(" | ", cells) + " |");
             }
         }
-        Gemm.DirectB = true;
-        Gemm.Kernel = saved;
+        S = S with { DirectB = true };
+        S = S with { Kernel = saved };
         return 0;
     }
 
@@ -153,29 +156,29 @@ public static class GemmBench
     /// repetition (thread count from a --threads given before --ab), and reports the median of the paired speed ratios B/A per shape.</summary>
     private static int AbTest(string cfgA, string cfgB, string only, int reps, int threads)
     {
-        var baseKernel = Gemm.Kernel; int baseMc = Gemm.McTarget, baseKc = Gemm.KcMax, baseRows = Gemm.DirectBMaxRows;
-        double baseSlack = Gemm.Slack; bool baseDirect = Gemm.DirectB, baseBlock = Gemm.PackBPerBlock;
+        var baseKernel = S.Kernel; int baseMc = S.McTarget, baseKc = S.KcMax, baseRows = S.DirectBMaxRows;
+        double baseSlack = S.Slack; bool baseDirect = S.DirectB, baseBlock = S.PackBPerBlock;
         void Apply(string cfg)
         {
-            Gemm.FastPackA = true; Gemm.RowsOuterWhenSplitK = true; Gemm.UseDirectA = true; Gemm.SingleRow = true; Gemm.Kernel = baseKernel; Gemm.DirectBMaxRows = baseRows; Gemm.Slack = baseSlack; Gemm.McTarget = baseMc; Gemm.KcMax = baseKc; Gemm.DirectB = baseDirect; Gemm.PackBPerBlock = baseBlock;
+            S = S with { FastPackA = true }; S = S with { RowsOuterWhenSplitK = true }; S = S with { UseDirectA = true }; S = S with { SingleRow = true }; S = S with { Kernel = baseKernel }; S = S with { DirectBMaxRows = baseRows }; S = S with { Slack = baseSlack }; S = S with { McTarget = baseMc }; S = S with { KcMax = baseKc }; S = S with { DirectB = baseDirect }; S = S with { PackBPerBlock = baseBlock };
             foreach (var kv in cfg.Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
                 var f = kv.Split('=');
                 switch (f[0])
                 {
-                    case "mc": Gemm.McTarget = int.Parse(f[1], CultureInfo.InvariantCulture); break;
-                    case "kc": Gemm.KcMax = int.Parse(f[1], CultureInfo.InvariantCulture); break;
-                    case "direct": Gemm.DirectB = f[1] == "1"; break;
-                    case "directrows": Gemm.DirectBMaxRows = int.Parse(f[1], CultureInfo.InvariantCulture); break;
-                    case "blockb": Gemm.PackBPerBlock = f[1] == "1"; break;
-                    case "mclong": Gemm.McLongK = int.Parse(f[1], CultureInfo.InvariantCulture); break;
-                    case "rowsouter": Gemm.RowsOuterWhenSplitK = f[1] == "1"; break;
-                    case "directa": Gemm.UseDirectA = f[1] == "1"; break;
-                    case "singlerow": Gemm.SingleRow = f[1] == "1"; break;
-                    case "packa": Gemm.FastPackA = f[1] == "1"; break;
-                    case "slack": Gemm.Slack = double.Parse(f[1], CultureInfo.InvariantCulture); break;
-                    case "mcmin": Gemm.McTarget = int.Parse(f[1], CultureInfo.InvariantCulture); break;
-                    case "kernel": Gemm.Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(f[1], StringComparison.Ordinal)); break;
+                    case "mc": S = S with { McTarget = int.Parse(f[1], CultureInfo.InvariantCulture) }; break;
+                    case "kc": S = S with { KcMax = int.Parse(f[1], CultureInfo.InvariantCulture) }; break;
+                    case "direct": S = S with { DirectB = f[1] == "1" }; break;
+                    case "directrows": S = S with { DirectBMaxRows = int.Parse(f[1], CultureInfo.InvariantCulture) }; break;
+                    case "blockb": S = S with { PackBPerBlock = f[1] == "1" }; break;
+                    case "mclong": S = S with { McLongK = int.Parse(f[1], CultureInfo.InvariantCulture) }; break;
+                    case "rowsouter": S = S with { RowsOuterWhenSplitK = f[1] == "1" }; break;
+                    case "directa": S = S with { UseDirectA = f[1] == "1" }; break;
+                    case "singlerow": S = S with { SingleRow = f[1] == "1" }; break;
+                    case "packa": S = S with { FastPackA = f[1] == "1" }; break;
+                    case "slack": S = S with { Slack = double.Parse(f[1], CultureInfo.InvariantCulture) }; break;
+                    case "mcmin": S = S with { McTarget = int.Parse(f[1], CultureInfo.InvariantCulture) }; break;
+                    case "kernel": S = S with { Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(f[1], StringComparison.Ordinal)) }; break;
                     case "base": break;
                     default: throw new ArgumentException($"unknown setting {f[0]}");
                 }
@@ -213,12 +216,10 @@ public static class GemmBench
         var c = new float[s.M * s.N];
         for (int i = 0; i < a.Length; i++) a[i] = (float)rng.NextDouble() - 0.5f;
         for (int i = 0; i < b.Length; i++) b[i] = (float)rng.NextDouble() - 0.5f;
-        int saved = Parallelism.MaxDegree;
-        Parallelism.MaxDegree = threads;
-        try
+        var context = ComputeContext.Default.WithThreads(threads).WithGemm(S);
         {
             double flops = 2.0 * s.M * s.N * s.K;
-            void Once() => Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, a, lda, b, ldb, c, s.N, false);
+            void Once() => Gemm.Multiply(context, s.TransA, s.TransB, s.M, s.N, s.K, a, lda, b, ldb, c, s.N, false);
             Once();
             var sw = Stopwatch.StartNew();
             int calls = 0;
@@ -247,7 +248,6 @@ public static class GemmBench
             Array.Sort(rates); Array.Sort(ratios); Array.Sort(torchRates); Array.Sort(torchRatios);
             return (rates[reps / 2], ratios[reps / 2], torchRates[reps / 2], torchRatios[reps / 2]);
         }
-        finally { Parallelism.MaxDegree = saved; }
     }
 
     /// <summary>Time single-thread runs by the thread's CPU clock (ignores time the core spent on other processes;

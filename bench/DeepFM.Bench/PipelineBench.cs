@@ -114,7 +114,7 @@ internal static class PipelineBench
         report.Add(("peak memory (MB)", F(peakMb, 0), F(refPeak, 0), Ratio(peakMb, refPeak)));
         report.Add(("truth AUC / logloss (test rows)", $"{truthAuc:F4} / {truthLogloss:F4}", "", ""));
 
-        Console.WriteLine($"Rows {rows:N0} ({rows - testRows:N0} train, {testRows:N0} test), epochs {epochs}, threads {Parallelism.MaxDegree}, {DateTime.UtcNow:yyyy-MM-dd}");
+        Console.WriteLine($"Rows {rows:N0} ({rows - testRows:N0} train, {testRows:N0} test), epochs {epochs}, threads {Environment.ProcessorCount}, {DateTime.UtcNow:yyyy-MM-dd}");
         Console.WriteLine();
         Console.WriteLine("| figure | DeepFM.NET | PyTorch reference | ratio |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");

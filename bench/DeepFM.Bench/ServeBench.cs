@@ -51,7 +51,6 @@ internal static class ServeBench
         {
             var config = new ModelConfig { Model = "deepfm", EmbeddingSize = 10, Hidden = [400, 400, 400], Seed = 1 };
             var model = ModelRegistry.Create(config, new FeatureSpace(prepared.FieldCount, prepared.FeatureMap.FeatureCount));
-            model.SetTraining(false);
             ModelFile.Save(modelPath, new SavedModel(model, prepared.FeatureMap, new ModelMetadata { TrainData = data }));
         }
         var lines = File.ReadAllLines(data);
@@ -156,12 +155,13 @@ internal static class ServeBench
             var b = new Batch(size, encoded.FieldCount);
             encoded.All.Slice(0, size, b);
             var p = new float[size];
-            for (int i = 0; i < 50; i++) Training.Predictor.PredictBatch(saved.Model, b, p);
+            var ws = new Engine.Workspace(isTraining: false);
+            for (int i = 0; i < 50; i++) Training.Predictor.PredictBatch(saved.Model, b, p, ws);
             int reps = Math.Max(20, 20_000 / size);
             long s = Stopwatch.GetTimestamp();
-            for (int i = 0; i < reps; i++) Training.Predictor.PredictBatch(saved.Model, b, p);
+            for (int i = 0; i < reps; i++) Training.Predictor.PredictBatch(saved.Model, b, p, ws);
             double us = Ms(Stopwatch.GetTimestamp() - s) * 1000 / reps;
-            Console.WriteLine($"direct forward, {size:N0} row(s): {us:F1} µs/batch, {size * 1e6 / us:N0} rows/s (no HTTP, {Engine.Parallelism.MaxDegree} GEMM threads)");
+            Console.WriteLine($"direct forward, {size:N0} row(s): {us:F1} µs/batch, {size * 1e6 / us:N0} rows/s (no HTTP, {ws.Compute.Threads} GEMM threads)");
         }
     }
 

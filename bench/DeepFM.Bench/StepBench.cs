@@ -17,6 +17,7 @@ internal static class StepBench
         float dropout = 0.5f;
         bool bn = false;
         string model = "deepfm";
+        var gemm = GemmSettings.Default;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -26,14 +27,15 @@ internal static class StepBench
                 case "--dropout": dropout = float.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--batch-norm": bn = true; break;
                 case "--model": model = args[++i]; break;
-                case "--blockb": Gemm.PackBPerBlock = args[++i] == "1"; break;
-                case "--mclong": Gemm.McLongK = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--blockb": gemm = gemm with { PackBPerBlock = args[++i] == "1" }; break;
+                case "--mclong": gemm = gemm with { McLongK = int.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
+        var ws = new Workspace(isTraining: true, ComputeContext.Default.WithGemm(gemm));
         if (model != "deepfm")
         {
-            ModelStep(model, reps, batch, dropout, bn);
+            ModelStep(model, reps, batch, dropout, bn, ws);
             return 0;
         }
         var mlp = Mlp.Build(inputs, new MlpSpec([400, 400, 400], ActivationKind.Relu, dropout, bn), 1, seed: 1, stream: 2);
@@ -54,19 +56,19 @@ internal static class StepBench
             for (int l = 0; l < layers.Count; l++)
             {
                 long s = Stopwatch.GetTimestamp();
-                h = layers[l].Forward(h);
+                h = layers[l].Forward(h, ws);
                 if (r >= 3) fwd[l].Add(Stopwatch.GetElapsedTime(s).TotalMilliseconds);
             }
             var g = dy;
             for (int l = layers.Count - 1; l >= 0; l--)
             {
                 long s = Stopwatch.GetTimestamp();
-                g = layers[l].Backward(g);
+                g = layers[l].Backward(g, ws);
                 if (r >= 3) bwd[l].Add(Stopwatch.GetElapsedTime(s).TotalMilliseconds);
             }
             if (r >= 3) total.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
         }
-        Console.WriteLine($"MLP {inputs}→400-400-400→1, batch {batch}, dropout {dropout}, batch norm {bn}, threads {Parallelism.MaxDegree}, median of {reps} (ms)");
+        Console.WriteLine($"MLP {inputs}→400-400-400→1, batch {batch}, dropout {dropout}, batch norm {bn}, threads {ws.Compute.Threads}, median of {reps} (ms)");
         Console.WriteLine("| layer | forward | backward |");
         Console.WriteLine("|---|---:|---:|");
         for (int l = 0; l < layers.Count; l++)
@@ -78,13 +80,13 @@ internal static class StepBench
         Console.WriteLine($"| total | {Median(total):F2} | |");
         double flops = 2.0 * batch * (inputs * 400 + 400 * 400 * 2 + 400) * 3;
         Console.WriteLine($"GEMM work {flops / 1e9:F2} GFLOP per step → {flops / 1e6 / Median(total):F1} GFLOP/s over the whole step");
-        ModelStep(model, reps, batch, dropout, bn);
+        ModelStep(model, reps, batch, dropout, bn, ws);
         return 0;
     }
 
     /// <summary>A whole model step on a Criteo-shaped batch (39 fields, 58,763 features as in the 1M-row bench):
     /// forward, loss, backward and the Adam update, each timed.</summary>
-    private static void ModelStep(string name, int reps, int batchSize, float dropout, bool bn)
+    private static void ModelStep(string name, int reps, int batchSize, float dropout, bool bn, Workspace ws)
     {
         const int fields = 39, features = 58_763;
         var config = new DeepFM.Models.ModelConfig { Model = name, Dropout = dropout, BatchNorm = bn, Seed = 1 };
@@ -108,13 +110,14 @@ internal static class StepBench
         for (int r = 0; r < reps + 3; r++)
         {
             long s = Stopwatch.GetTimestamp();
-            var logits = model.Forward(batch);
+            ws.Step = r;
+            var logits = model.Forward(batch, ws);
             DeepFM.Training.SigmoidCrossEntropy.Compute(logits.Span, batch.Labels, grad.Span);
             long s1 = Stopwatch.GetTimestamp();
-            model.Backward(grad);
+            model.Backward(grad, ws);
             long s2 = Stopwatch.GetTimestamp();
             optimizer.BatchRows = batchSize;
-            optimizer.Step(parameters);
+            optimizer.Step(parameters, ws.Compute);
             long s3 = Stopwatch.GetTimestamp();
             if (r < 3) continue;
             f0.Add(Stopwatch.GetElapsedTime(s, s1).TotalMilliseconds);

@@ -23,7 +23,6 @@ public sealed class DeepFMTransformer : ITransformer
         Model = saved;
         CategoricalColumns = categoricalColumns;
         NumericColumns = numericColumns;
-        saved.Model.SetTraining(false);
     }
 
     /// <summary>The DeepFM model with its feature map (save it with <see cref="ModelFile"/> to use it with the <c>deepfm</c> tool).</summary>

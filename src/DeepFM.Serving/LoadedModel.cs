@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using DeepFM.Data;
+using DeepFM.Engine;
 using DeepFM.Features;
 using DeepFM.Models;
 using DeepFM.Serialization;
@@ -56,7 +57,7 @@ public sealed class LoadedModel
     /// <summary>When this model started serving (UTC).</summary>
     public DateTime LoadedUtc { get; }
 
-    /// <summary>Model instances in the pool.</summary>
+    /// <summary>Scorers (requests scored at once) in the pool.</summary>
     public int Workers { get; }
 
     internal int[] MissingIds { get; }
@@ -68,12 +69,12 @@ public sealed class LoadedModel
     internal byte[] InfoJson { get; }
 
     /// <summary>
-    /// Loads <paramref name="path"/> and builds <paramref name="workers"/> model instances. The file is read once; the
-    /// other instances are rebuilt from the config and get copies of every parameter (batch-norm statistics included),
-    /// which is exactly what <see cref="ModelFile.Load(string)"/> does with the bytes.
+    /// Loads <paramref name="path"/> once and makes <paramref name="workers"/> scorers that share its weights, each
+    /// with its own evaluation workspace and input batch: memory for the model does not grow with the workers. One
+    /// request's matrix products use up to <paramref name="threads"/> threads (0: all cores).
     /// </summary>
     /// <exception cref="UserInputException">The file is missing, not a model, or corrupt.</exception>
-    public static LoadedModel Load(string path, int workers, int chunkRows)
+    public static LoadedModel Load(string path, int workers, int chunkRows, int threads = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkRows);
@@ -82,19 +83,9 @@ public sealed class LoadedModel
         catch (FileNotFoundException) { throw new UserInputException($"{path}: model file not found."); }
         catch (DirectoryNotFoundException) { throw new UserInputException($"{path}: model file not found."); }
         var saved = ModelFile.Load(path);
-        var first = saved.Model;
-        first.SetTraining(false);
-        var source = first.Parameters();
+        var compute = ComputeContext.Default.WithThreads(threads);
         var scorers = new Scorer[workers];
-        scorers[0] = new Scorer(first, chunkRows);
-        for (int i = 1; i < workers; i++)
-        {
-            var copy = ModelRegistry.Create(first.Config, first.Space);
-            var target = copy.Parameters();
-            for (int p = 0; p < target.Count; p++) source[p].Value.AsSpan().CopyTo(target[p].Value);
-            copy.SetTraining(false);
-            scorers[i] = new Scorer(copy, chunkRows);
-        }
+        for (int i = 0; i < workers; i++) scorers[i] = new Scorer(saved.Model, chunkRows, compute);
         return new LoadedModel(path, checksum, saved, scorers);
     }
 
@@ -140,10 +131,11 @@ public sealed class LoadedModel
     }
 }
 
-/// <summary>One model instance with its own input batch; used by one request at a time (its layers own buffers).</summary>
-internal sealed class Scorer(CtrModel model, int chunkRows)
+/// <summary>A worker's input batch and evaluation workspace over the shared model; used by one request at a time.</summary>
+internal sealed class Scorer(CtrModel model, int chunkRows, ComputeContext compute)
 {
     private readonly Batch _batch = new(chunkRows, model.Space.FieldCount);
+    private readonly Workspace _workspace = new(isTraining: false, compute);
 
     public CtrModel Model { get; } = model;
 
@@ -158,7 +150,7 @@ internal sealed class Scorer(CtrModel model, int chunkRows)
             rows.Ids.AsSpan(start * m, n * m).CopyTo(_batch.IdBuffer);
             rows.Values.AsSpan(start * m, n * m).CopyTo(_batch.ValueBuffer);
             _batch.Size = n;
-            Predictor.PredictBatch(Model, _batch, probabilities.Slice(start, n));
+            Predictor.PredictBatch(Model, _batch, probabilities.Slice(start, n), _workspace);
         }
     }
 }

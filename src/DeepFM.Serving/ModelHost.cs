@@ -25,7 +25,7 @@ public sealed class ModelHost : IDisposable
         _options = options;
         _metrics = metrics;
         _log = log ?? (_ => { });
-        _current = LoadedModel.Load(options.ModelPath, options.EffectiveWorkers, options.ChunkRows);
+        _current = LoadedModel.Load(options.ModelPath, options.EffectiveWorkers, options.ChunkRows, options.Threads);
         _debounce = new Timer(_ => _ = ReloadFromWatchAsync());
         if (options.Watch) Watch(_current.Path);
     }
@@ -62,7 +62,7 @@ public sealed class ModelHost : IDisposable
             // A touched but identical file (same SHA-256) is not worth a reload.
             if (onlyIfChanged && path == old.Path && File.Exists(path) && ModelFile.FileChecksum(path) == old.Checksum) return null;
             // Off the request thread: loading reads and hashes the whole file.
-            var loaded = await Task.Run(() => LoadedModel.Load(path, _options.EffectiveWorkers, _options.ChunkRows)).ConfigureAwait(false);
+            var loaded = await Task.Run(() => LoadedModel.Load(path, _options.EffectiveWorkers, _options.ChunkRows, _options.Threads)).ConfigureAwait(false);
             Volatile.Write(ref _current, loaded);
             _metrics.Reloaded(ok: true);
             _log($"serve: now serving {loaded.Path} ({loaded.Saved.Model.Config.Model}, sha256 {loaded.Checksum[..12]})");

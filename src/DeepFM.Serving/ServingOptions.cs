@@ -28,6 +28,9 @@ public sealed record ServingOptions
     /// per-instance activation buffers whatever <see cref="MaxRows"/> is.</summary>
     public int ChunkRows { get; init; } = 1024;
 
+    /// <summary>Threads one request's matrix products may use (0: all cores).</summary>
+    public int Threads { get; init; }
+
     /// <summary>Reload the model when its file changes on disk.</summary>
     public bool Watch { get; init; } = true;
 
@@ -44,6 +47,7 @@ public sealed record ServingOptions
         if (MaxBodyBytes < 1) throw new UserInputException($"--max-body-bytes must be positive, not {MaxBodyBytes}.");
         if (MaxRows < 1) throw new UserInputException($"--max-rows must be positive, not {MaxRows}.");
         if (Workers < 0) throw new UserInputException($"--workers must be 0 (one per core) or more, not {Workers}.");
+        if (Threads < 0) throw new UserInputException($"--threads must be 0 (all cores) or more, not {Threads}.");
         if (ChunkRows < 1) throw new UserInputException($"chunk rows must be positive, not {ChunkRows}.");
     }
 

@@ -22,11 +22,10 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Report AUC and logloss of a saved model on labelled data.") { model, data, skip, threads };
         command.SetAction(r =>
         {
-            Parallelism.MaxDegree = r.GetValue(threads);
             string modelPath = r.GetValue(model)!, dataPath = r.GetValue(data)!;
             var saved = ModelFile.Load(modelPath);
             var clock = Stopwatch.StartNew();
-            var (probabilities, labels) = Score(saved, dataPath, r.GetValue(skip), withLabels: true);
+            var (probabilities, labels) = Score(saved, dataPath, r.GetValue(skip), withLabels: true, r.GetValue(threads));
             var result = EvalResult.Of(probabilities, labels);
             clock.Stop();
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "model    {0} ({1})", modelPath, saved.Model.Config.Model));
@@ -40,11 +39,11 @@ internal static class EvaluateCommand
     }
 
     /// <summary>Scores a raw file (streamed, in input order) or a cache with the model's feature map.</summary>
-    public static (float[] Probabilities, float[] Labels) Score(SavedModel saved, string dataPath, bool skipBadLines, bool withLabels)
+    public static (float[] Probabilities, float[] Labels) Score(SavedModel saved, string dataPath, bool skipBadLines, bool withLabels, int threads)
     {
         if (!File.Exists(dataPath)) throw new UserInputException($"{dataPath}: file not found.");
         var model = saved.Model;
-        model.SetTraining(false);
+        var ws = new Workspace(isTraining: false, ComputeContext.Default.WithThreads(threads));
         if (DataLoader.IsCacheFile(dataPath))
         {
             using var cached = PreparedData.Open(dataPath);
@@ -52,7 +51,7 @@ internal static class EvaluateCommand
                 throw new UserInputException($"{dataPath}: this cache was encoded with a different feature map than the model's; pass the raw file instead.");
             // A cache prepared with a split holds training rows too: evaluate scores only its held-out rows.
             var rows = !withLabels ? cached.All : cached.Test.Count > 0 ? cached.Test : cached.Valid.Count > 0 ? cached.Valid : cached.All;
-            return (Predictor.Predict(model, rows), withLabels ? Predictor.Labels(rows) : []);
+            return (Predictor.Predict(model, rows, ws), withLabels ? Predictor.Labels(rows) : []);
         }
         var probabilities = new List<float>();
         var labels = new List<float>();
@@ -60,7 +59,7 @@ internal static class EvaluateCommand
         foreach (var batch in DataPipeline.StreamBatches(dataPath, saved.FeatureMap, Predictor.DefaultBatchSize, skipBadLines))
         {
             var p = buffer.AsSpan(0, batch.Size);
-            Predictor.PredictBatch(model, batch, p);
+            Predictor.PredictBatch(model, batch, p, ws);
             foreach (float v in p) probabilities.Add(v);
             if (withLabels) foreach (float y in batch.Labels) labels.Add(y);
         }

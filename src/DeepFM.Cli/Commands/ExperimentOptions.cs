@@ -33,7 +33,6 @@ internal sealed class ExperimentOptionSet
 
     public DataSpec BindData(ParseResult r, CliIO io)
     {
-        Parallelism.MaxDegree = r.GetValue(Threads);
         string dataPath = r.GetValue(Data) ?? TrainCommand.EnsureDefaultDataset(io);
         return new DataSpec
         {
@@ -58,7 +57,7 @@ internal sealed class ExperimentOptionSet
         return config;
     }
 
-    public TrainOptions BindTraining(ParseResult r, string model) => ModelOptions.BindTraining(r, model);
+    public TrainOptions BindTraining(ParseResult r, string model) => ModelOptions.BindTraining(r, model) with { Threads = r.GetValue(Threads) };
 
     public static string DescribeData(DataSpec spec) =>
         spec.Valid is null && spec.Test is null

@@ -19,9 +19,8 @@ internal static class PredictCommand
         var command = new Command("predict", "Write one click probability per input row, in input order.") { model, data, output, skip, threads };
         command.SetAction(r =>
         {
-            Parallelism.MaxDegree = r.GetValue(threads);
             var saved = ModelFile.Load(r.GetValue(model)!);
-            var (probabilities, _) = EvaluateCommand.Score(saved, r.GetValue(data)!, r.GetValue(skip), withLabels: false);
+            var (probabilities, _) = EvaluateCommand.Score(saved, r.GetValue(data)!, r.GetValue(skip), withLabels: false, r.GetValue(threads));
             string? outPath = r.GetValue(output);
             if (outPath is null)
             {

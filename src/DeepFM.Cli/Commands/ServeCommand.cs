@@ -22,7 +22,6 @@ internal static class ServeCommand
         { model, urls, maxBody, maxRows, workers, watch, threads };
         command.SetAction(r =>
         {
-            Parallelism.MaxDegree = r.GetValue(threads);
             var options = new ServingOptions
             {
                 ModelPath = r.GetValue(model)!,
@@ -31,6 +30,7 @@ internal static class ServeCommand
                 MaxRows = r.GetValue(maxRows),
                 Workers = r.GetValue(workers),
                 Watch = r.GetValue(watch),
+                Threads = r.GetValue(threads),
             };
             using var stop = new CancellationTokenSource();
             // Ctrl-C and SIGTERM (docker stop, systemd) both stop gracefully: in-flight requests are answered first.

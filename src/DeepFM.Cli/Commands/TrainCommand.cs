@@ -51,7 +51,6 @@ internal static class TrainCommand
         modelOptions.AddTo(command);
         command.SetAction(r =>
         {
-            Parallelism.MaxDegree = r.GetValue(threads);
             string? dataPath = r.GetValue(data);
             double? testShare = r.GetValue(testFraction);
             if (dataPath is null)
@@ -70,6 +69,7 @@ internal static class TrainCommand
                 SplitGiven = r.GetResult(validFraction) is { Implicit: false } || r.GetResult(testFraction) is { Implicit: false },
             };
             var (config, training) = BindSettings(r, modelOptions);
+            training = training with { Threads = r.GetValue(threads) };
             string? outPath = r.GetValue(output);
             if (outPath is not null && Path.GetDirectoryName(Path.GetFullPath(outPath)) is { } outDir && !Directory.Exists(outDir))
                 throw new UserInputException($"--out {outPath}: the folder {outDir} does not exist.");

@@ -325,7 +325,7 @@ internal sealed unsafe class MappedRowSet : IRowSet
             // Taken, not shared: two threads gathering from one row set at once each get a job.
             var job = Interlocked.Exchange(ref _gather, null) ?? new GatherJob();
             job.Set(this, rows, indirect, batch);
-            Engine.ParallelRanges.For(rows.Length, GatherJob.MinRowsPerPart, job);
+            Engine.ComputeContext.Default.For(rows.Length, GatherJob.MinRowsPerPart, job);
             job.Clear();
             _gather = job;
         }

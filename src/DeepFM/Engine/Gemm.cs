@@ -22,10 +22,10 @@ namespace DeepFM.Engine;
 /// TN (5 contiguous values per k step, lda apart) instead of packing it: 0.91–0.93× at m = 390, 1.0× at 400;
 /// K blocks of 456 or 512 for K = 4096 instead of 373: 0.96–1.0×; B panels outer when K is split: 1.0×; a 4-row dot
 /// for n = 1: 0.99× (bound by reading A from L3); prefetching the next directly-read A panel into L2: 1.0×.</para>
-/// <para>Determinism: K is split into equal blocks of at most <see cref="KcMax"/> that depend only on k, and threads
+/// <para>Determinism: K is split into equal blocks of at most <see cref="GemmSettings.KcMax"/> that depend only on k, and threads
 /// only share out output tiles, so every element of C is the same chain of fused multiply-adds (per K block, from
-/// zero, then stored or added to C) whatever <see cref="Parallelism.MaxDegree"/> and the tiling are: results are
-/// bitwise identical for any thread count. Threads are persistent helpers (<see cref="Pool"/>) and every buffer is a
+/// zero, then stored or added to C) whatever the context's thread count and the tiling are: results are
+/// bitwise identical for any thread count. Threads come from the shared <see cref="WorkerPool"/> and every buffer is a
 /// pinned, grow-only per-thread array, so steady-state calls allocate nothing.</para>
 /// </remarks>
 public static unsafe class Gemm
@@ -36,6 +36,12 @@ public static unsafe class Gemm
     /// (A stored <c>k×m</c>); likewise for B (<c>k×n</c>, or <c>n×k</c> when <paramref name="transB"/>).
     /// </summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate) =>
+        Multiply(ComputeContext.Default, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+
+    /// <summary>As <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool)"/>,
+    /// on the threads and with the kernel settings of <paramref name="context"/>.</summary>
+    public static void Multiply(ComputeContext context, bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
     {
         Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
@@ -51,20 +57,21 @@ public static unsafe class Gemm
         fixed (float* pc = c)
         {
             if (n == 1) { Gemv(transA, transB, m, k, pa, lda, pb, ldb, pc, ldc, accumulate); return; }
-            int threads = Math.Min(Math.Min(Parallelism.MaxDegree, Environment.ProcessorCount), MaxThreads);
-            if (2.0 * m * n * k < ParallelMinFlops) threads = 1;
-            if (m == 1 && !transB && threads == 1 && SingleRow && Kernel.NR == 80 && Avx512F.IsSupported)
+            var settings = context.Gemm;
+            int threads = Math.Min(context.Threads, MaxThreads);
+            if (2.0 * m * n * k < settings.ParallelMinFlops) threads = 1;
+            if (m == 1 && !transB && threads == 1 && settings.SingleRow && settings.Kernel.NR == 80 && Avx512F.IsSupported)
             {
-                RowTimesB(k, n, pa, transA ? lda : 1, pb, ldb, pc, accumulate);
+                RowTimesB(settings.KcMax, k, n, pa, transA ? lda : 1, pb, ldb, pc, accumulate);
                 return;
             }
             var job = t_job ??= new Job();
-            job.Setup(Kernel, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            job.Setup(settings, transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
             job.Plan(threads);
-            if (threads <= 1 || job.TileItems <= 1 || !Pool.TryRun(job, threads - 1))
+            if (threads <= 1 || job.TileItems <= 1 || !RunOnPool(context.Pool, job, threads - 1))
             {
-                job.Run(0);
-                job.Run(1);
+                job.RunPhase(0);
+                job.RunPhase(1);
             }
             job.Clear();
         }
@@ -126,53 +133,13 @@ public static unsafe class Gemm
         return [.. list];
     }
 
-    /// <summary>The micro-kernel in use (settable for benchmarks and tests).</summary>
-    internal static MicroKernel Kernel = AvailableKernels()[0];
-
-    /// <summary>Largest K block; K is split into equal blocks no larger than this (independent of threads).</summary>
-    internal static int KcMax = 400;
-
-    /// <summary>Target rows of A packed per tile (the A block stays in L2 while the B panels stream past).</summary>
-    internal static int McTarget = 128;
-
-    /// <summary>Largest row block when K is split into several blocks.</summary>
-    internal static int McLongK = 400;
-
-    /// <summary>Loop order inside a tile when K is split: row panels outer (on) or B panels outer (off).</summary>
-    internal static bool RowsOuterWhenSplitK = true;
-
-    /// <summary>Read full row panels of a row-major A in place when the kernel has a direct-A variant.</summary>
-    internal static bool UseDirectA = true;
-
-    /// <summary>Pack full 4- and 5-row panels of a non-transposed A k-major (off: row by row).</summary>
-    internal static bool FastPackA = true;
-
-    /// <summary>Share of one tile added to the estimated finishing time of a split (favours more, smaller tiles).</summary>
-    internal static double Slack = 0.15;
-
-    /// <summary>Below this many flops a call runs on the calling thread only.</summary>
-    internal static double ParallelMinFlops = 4e6;
-
-    /// <summary>Read full B panels in place when op(B) = B (no packing of B); off packs every panel.</summary>
-    internal static bool DirectB = true;
-
-    /// <summary>Rows below which a row-major B is read in place rather than packed.</summary>
-    internal static int DirectBMaxRows = 512;
-
-    /// <summary>When op(B) = B and K is split, pack each tile's B block per K block (sequential reads) instead of reading in place.</summary>
-    internal static bool PackBPerBlock = true;
-
-    /// <summary>Single-row products (m = 1, op(B) = B) on one thread go through <see cref="GemmKernels.K512_1xN"/>, which
-    /// reads B in place in blocks of up to 128 columns (off: the tiled path with its 1×80 edge kernel).</summary>
-    internal static bool SingleRow = true;
-
     private const int MaxThreads = 64;
 
-    /// <summary>The tiling <see cref="Multiply"/> would use (bench diagnostics).</summary>
-    internal static string DescribePlan(bool transA, bool transB, int m, int n, int k, int threads)
+    /// <summary>The tiling <see cref="Multiply(ComputeContext, bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool)"/> would use (bench diagnostics).</summary>
+    internal static string DescribePlan(GemmSettings settings, bool transA, bool transB, int m, int n, int k, int threads)
     {
         var job = new Job();
-        job.Setup(Kernel, transA, transB, m, n, k, null, transA ? m : k, null, transB ? k : n, null, n, false);
+        job.Setup(settings, transA, transB, m, n, k, null, transA ? m : k, null, transB ? k : n, null, n, false);
         job.Plan(threads);
         return job.ToString();
     }
@@ -210,9 +177,9 @@ public static unsafe class Gemm
     /// <summary>One row of C = a row of op(A) (<paramref name="astep"/> apart per k) times a row-major B read in place:
     /// no packing of B (which at one row would cost as much as the product), K in the same blocks as the tiled path,
     /// so the row gets the same bits as it would in a batch.</summary>
-    private static void RowTimesB(int k, int n, float* a, int astep, float* b, int ldb, float* c, bool accumulate)
+    private static void RowTimesB(int kcLimit, int k, int n, float* a, int astep, float* b, int ldb, float* c, bool accumulate)
     {
-        int nkb = (k + KcMax - 1) / KcMax, kcMax = (k + nkb - 1) / nkb;
+        int nkb = (k + kcLimit - 1) / kcLimit, kcMax = (k + nkb - 1) / nkb;
         for (int kb = 0; kb < nkb; kb++)
         {
             int p0 = kb * kcMax, kc = Math.Min(kcMax, k - p0);
@@ -345,8 +312,9 @@ public static unsafe class Gemm
     // ---------------------------------------------------------------- the packed, tiled product
 
     /// <summary>One multiply: packing of B (phase 0) and output tiles (phase 1), both claimed by an atomic counter.</summary>
-    private sealed class Job
+    private sealed class Job : PoolJob
     {
+        private GemmSettings _s = GemmSettings.Default;
         private MicroKernel _kern;
         private float* _a, _b, _c, _bp;
         private int _m, _n, _k, _lda, _ldb, _ldc;
@@ -362,10 +330,10 @@ public static unsafe class Gemm
         private int _firstPacked;                   // first panel that is packed
         private bool _blockB;                       // op(B) = B and K split: each tile packs its B columns per K block
 
-        public void Setup(MicroKernel kern, bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
+        public void Setup(GemmSettings settings, bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb,
             float* c, int ldc, bool accumulate)
         {
-            _kern = kern; _transA = transA; _transB = transB; _m = m; _n = n; _k = k;
+            _s = settings; _kern = settings.Kernel; _transA = transA; _transB = transB; _m = m; _n = n; _k = k;
             _a = a; _lda = lda; _b = b; _ldb = ldb; _c = c; _ldc = ldc; _accumulate = accumulate;
         }
 
@@ -373,21 +341,21 @@ public static unsafe class Gemm
         {
             int mr = _kern.MR, nr = _kern.NR;
             _nPanels = (_n + nr - 1) / nr;
-            _nkb = (_k + KcMax - 1) / KcMax;
+            _nkb = (_k + _s.KcMax - 1) / _s.KcMax;
             _kc = (_k + _nkb - 1) / _nkb;
             _packChunks = (_k + PackChunk - 1) / PackChunk;
             // Packing B costs k·n copies; worth it (aligned loads, one stream) only when many rows reuse it.
-            _directB = !_transB && DirectB && _m < DirectBMaxRows;
-            _blockB = !_transB && _nkb > 1 && PackBPerBlock;
+            _directB = !_transB && _s.DirectB && _m < _s.DirectBMaxRows;
+            _blockB = !_transB && _nkb > 1 && _s.PackBPerBlock;
             _firstPacked = _blockB ? _nPanels : _directB ? _n / nr : 0;
             PackItems = (_nPanels - _firstPacked) * _packChunks;
             _bp = ThreadBuffer(ref t_bpack, (long)(_nPanels - _firstPacked) * nr * _k);
 
             // Tiles of _mc rows × _panelsPerBlock panels. One thread: the tallest block whose packed A stays in L2
-            // (McTarget rows), or up to McLongK rows when K is split (dW = Xᵀ·dY), since each row block re-reads all of
+            // (_s.McTarget rows), or up to _s.McLongK rows when K is split (dW = Xᵀ·dY), since each row block re-reads all of
             // B (measured ~1.2× at 400×400×4096). Several threads: the split with the least estimated finishing time,
             // counting rounds of tiles, packing, and a little slack for a thread that gets preempted.
-            int cap = Math.Max(mr, (_nkb > 1 ? McLongK : McTarget) / mr * mr);
+            int cap = Math.Max(mr, (_nkb > 1 ? _s.McLongK : _s.McTarget) / mr * mr);
             int rowBlocks = (_m + cap - 1) / cap;
             _mc = RoundUp((_m + rowBlocks - 1) / rowBlocks, mr);
             rowBlocks = (_m + _mc - 1) / _mc;
@@ -408,7 +376,7 @@ public static unsafe class Gemm
                         if (r > r0 && (_m + mc - 1) / mc != r) continue;
                         int rounds = (r * c + threads - 1) / threads;
                         double tile = 2.0 * mc * nc * _k + PackCost * (mc + nc) * _k;
-                        double cost = rounds * tile + Slack * tile;
+                        double cost = rounds * tile + _s.Slack * tile;
                         if (cost < best * 0.999)
                         {
                             best = cost; _mc = mc; rowBlocks = r; _panelsPerBlock = ppcb; _colBlocks = c;
@@ -430,7 +398,12 @@ public static unsafe class Gemm
         /// <summary>Flop-equivalent cost of packing one element (a scalar copy ≈ one cycle ≈ 32 flops at peak).</summary>
         private const double PackCost = 32;
 
-        public void Run(int phase)
+        /// <summary>Which phase <see cref="RunShare"/> works on: 0 packs B, 1 computes tiles.</summary>
+        public int Phase;
+
+        public override void RunShare(int worker, int workers) => RunPhase(Phase);
+
+        public void RunPhase(int phase)
         {
             int i;
             if (phase == 0)
@@ -535,7 +508,7 @@ public static unsafe class Gemm
             {
                 int h = Math.Min(mr, rows - r0);
                 float* s0 = _a + (long)(i0 + r0) * _lda + p0;
-                if (h == 5 && mr == 5 && FastPackA)
+                if (h == 5 && mr == 5 && _s.FastPackA)
                 {
                     // k-major walk over five row streams: sequential stores, five loads each step.
                     float* s1 = s0 + _lda, s2 = s1 + _lda, s3 = s2 + _lda, s4 = s3 + _lda;
@@ -546,7 +519,7 @@ public static unsafe class Gemm
                     }
                     continue;
                 }
-                if (h == 4 && mr == 4 && FastPackA)
+                if (h == 4 && mr == 4 && _s.FastPackA)
                 {
                     float* s1 = s0 + _lda, s2 = s1 + _lda, s3 = s2 + _lda;
                     float* d = ap;
@@ -578,7 +551,7 @@ public static unsafe class Gemm
             int mr = _kern.MR, nr = _kern.NR;
             var fn = _kern.Fn;
             var rowFns = _kern.Rows;
-            var directA = !_transA && UseDirectA ? _kern.DirectA : null;
+            var directA = !_transA && _s.UseDirectA ? _kern.DirectA : null;
             int rb = item / _colBlocks, cb = item % _colBlocks;
             int i0 = rb * _mc, rows = Math.Min(_mc, _m - i0);
             int pan0 = cb * _panelsPerBlock, pan1 = Math.Min(_nPanels, pan0 + _panelsPerBlock);
@@ -596,7 +569,7 @@ public static unsafe class Gemm
                 // Panels of B outer (the B panel stays in L1/L2 while the packed A block streams past), or, when K
                 // is split and A blocks are tall, rows outer (the small A panel stays in L1, the B block in L2).
                 int panels = pan1 - pan0, rowPanels = (rows + mr - 1) / mr;
-                bool rowsOuter = (_nkb > 1 && RowsOuterWhenSplitK) || directA != null;
+                bool rowsOuter = (_nkb > 1 && _s.RowsOuterWhenSplitK) || directA != null;
                 int outer = rowsOuter ? rowPanels : panels, inner = rowsOuter ? panels : rowPanels;
                 for (int o = 0; o < outer; o++)
                 {
@@ -652,80 +625,23 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>Persistent helper threads (created on first use); one parallel multiply at a time, others run inline.</summary>
-    private static class Pool
+    private const long SmallPack = 1 << 18;
+
+    /// <summary>Runs both phases on the pool (false when it is busy: the caller then runs them inline).</summary>
+    private static bool RunOnPool(WorkerPool pool, Job job, int helpers)
     {
-        private static readonly object Gate = new();
-        private static Thread[] _threads = [];
-        private static SemaphoreSlim[] _wake = [];
-        private static Job? _job;
-        private const long SmallPack = 1 << 18;
-        private static int _phase, _pending;
-        private static Exception? _error;
-
-        public static bool TryRun(Job job, int helpers)
+        // Packing a small B is quicker than waking the helpers twice.
+        if (job.PackItems > 0)
         {
-            if (!Monitor.TryEnter(Gate)) return false;
-            try
-            {
-                if (_threads.Length < helpers) Grow(helpers);
-                // Packing a small B is quicker than waking the helpers twice.
-                if (job.PackItems > 0) Dispatch(job, 0, job.PackFloats <= SmallPack ? 0 : Math.Min(helpers, job.PackItems - 1));
-                Dispatch(job, 1, Math.Min(helpers, job.TileItems - 1));
-                _job = null;
-                return true;
-            }
-            finally { Monitor.Exit(Gate); }
+            job.Phase = 0;
+            int packHelpers = job.PackFloats <= SmallPack ? 0 : Math.Min(helpers, job.PackItems - 1);
+            if (!pool.TryRun(job, packHelpers)) return false;
         }
-
-        private static void Dispatch(Job job, int phase, int helpers)
+        job.Phase = 1;
+        if (!pool.TryRun(job, Math.Min(helpers, job.TileItems - 1)))
         {
-            if (helpers <= 0) { job.Run(phase); return; }
-            _job = job;
-            _phase = phase;
-            Volatile.Write(ref _pending, helpers);
-            for (int i = 0; i < helpers; i++) _wake[i].Release();
-            try { job.Run(phase); }
-            finally
-            {
-                // The helpers may still be on this job (and its pinned spans): wait for them, even after a failure.
-                var spin = new SpinWait();
-                while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
-            }
-            if (_error is { } error)
-            {
-                _error = null;
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
-            }
+            job.RunPhase(1);
         }
-
-        private static void Grow(int helpers)
-        {
-            var threads = new Thread[helpers];
-            var wake = new SemaphoreSlim[helpers];
-            Array.Copy(_threads, threads, _threads.Length);
-            Array.Copy(_wake, wake, _wake.Length);
-            for (int i = _threads.Length; i < helpers; i++)
-            {
-                wake[i] = new SemaphoreSlim(0);
-                threads[i] = new Thread(Worker) { IsBackground = true, Name = $"DeepFM GEMM {i + 1}" };
-            }
-            int old = _threads.Length;
-            _threads = threads;
-            _wake = wake;
-            for (int i = old; i < helpers; i++) threads[i].Start(i);
-        }
-
-        private static void Worker(object? state)
-        {
-            var wake = _wake[(int)state!];
-            while (true)
-            {
-                wake.Wait();
-                try { _job!.Run(_phase); }
-                catch (Exception e) { _error = e; }
-                finally { Interlocked.Decrement(ref _pending); }
-            }
-        }
+        return true;
     }
 }

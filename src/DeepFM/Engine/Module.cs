@@ -1,23 +1,14 @@
 namespace DeepFM.Engine;
 
 /// <summary>
-/// A node of a model, in the manner of Torch's <c>nn.Module</c>: it owns parameters and child modules and knows whether
-/// it is in training mode (dropout active, batch-norm on batch statistics) or evaluation mode.
+/// A node of a model, in the manner of Torch's <c>nn.Module</c>: it owns parameters and child modules. It keeps no
+/// per-call state: activations, and whether a pass trains or evaluates, belong to the caller's <see cref="Workspace"/>,
+/// so one module can serve several callers at once.
 /// </summary>
 public abstract class Module
 {
     private readonly List<(string Name, Parameter Parameter)> _parameters = [];
     private readonly List<(string Name, Module Module)> _children = [];
-
-    /// <summary>True while training; false for evaluation and prediction.</summary>
-    public bool IsTraining { get; private set; } = true;
-
-    /// <summary>Switches this module and all descendants between training and evaluation mode.</summary>
-    public void SetTraining(bool training)
-    {
-        IsTraining = training;
-        foreach (var (_, child) in _children) child.SetTraining(training);
-    }
 
     /// <summary>Creates and registers a parameter owned by this module.</summary>
     protected Parameter AddParameter(string name, int rows, int cols, bool sparse = false, bool trainable = true)
@@ -59,16 +50,17 @@ public abstract class Module
 
 /// <summary>
 /// A module mapping one dense matrix to another, with an explicit backward pass. <see cref="Forward"/> keeps what
-/// <see cref="Backward"/> needs; <see cref="Backward"/> adds parameter gradients and returns the gradient with respect
-/// to the input. Returned matrices belong to the layer and are overwritten by its next call.
+/// <see cref="Backward"/> needs in the workspace; <see cref="Backward"/> adds parameter gradients and returns the
+/// gradient with respect to the input. Returned matrices belong to the workspace and are overwritten by the layer's
+/// next call with the same workspace.
 /// </summary>
 public abstract class Layer : Module
 {
     /// <summary>Computes the output for a batch (one row per example).</summary>
-    public abstract Matrix Forward(Matrix input);
+    public abstract Matrix Forward(Matrix input, Workspace ws);
 
-    /// <summary>Given dLoss/dOutput for the last forward batch, accumulates parameter gradients and returns dLoss/dInput.</summary>
-    public abstract Matrix Backward(Matrix gradOutput);
+    /// <summary>Given dLoss/dOutput for the workspace's last forward batch, accumulates parameter gradients and returns dLoss/dInput.</summary>
+    public abstract Matrix Backward(Matrix gradOutput, Workspace ws);
 
     /// <summary>Appends to <paramref name="graph"/> the nodes computing this layer's evaluation-mode output from the
     /// value named <paramref name="input"/> (<c>[N, in]</c>); returns the output's name (<c>[N, out]</c>). Abstract so

@@ -24,28 +24,29 @@ public sealed class Activation : Layer
     /// <summary>Below this many elements a pass runs on the calling thread (waking a helper costs more).</summary>
     internal const int ParallelMinElements = 1 << 15;
 
-    private readonly Matrix _output = new();
-    private readonly Matrix _gradInput = new();
-    private readonly PassJob _job;
-
     /// <summary>Creates the layer.</summary>
-    public Activation(ActivationKind kind)
-    {
-        Kind = kind;
-        _job = new PassJob(kind);
-    }
+    public Activation(ActivationKind kind) => Kind = kind;
 
     /// <summary>The function applied.</summary>
     public ActivationKind Kind { get; }
 
     /// <inheritdoc />
-    public override Matrix Forward(Matrix input)
+    public override Matrix Forward(Matrix input, Workspace ws)
     {
-        _output.Reshape(input.Rows, input.Cols);
+        var state = ws.State<State>(this);
+        state.Output.Reshape(input.Rows, input.Cols);
         // Element-wise, so splitting the range over threads gives the same bits as one pass.
-        _job.Set(forward: true, input.Buffer, _output.Buffer, null);
-        ParallelRanges.For(input.Rows * input.Cols, ParallelMinElements, _job);
-        return _output;
+        state.Job.Set(Kind, forward: true, input.Buffer, state.Output.Buffer, null);
+        ws.Compute.For(input.Rows * input.Cols, ParallelMinElements, state.Job);
+        return state.Output;
+    }
+
+    /// <summary>What one workspace keeps: the output (backward reads it) and the input gradient.</summary>
+    private sealed class State
+    {
+        public readonly Matrix Output = new();
+        public readonly Matrix GradInput = new();
+        public readonly PassJob Job = new();
     }
 
     /// <inheritdoc />
@@ -58,23 +59,25 @@ public sealed class Activation : Layer
     };
 
     /// <inheritdoc />
-    public override Matrix Backward(Matrix gradOutput)
+    public override Matrix Backward(Matrix gradOutput, Workspace ws)
     {
+        var state = ws.State<State>(this);
         // Derivatives are expressed through the saved output y, so the input need not be kept.
-        _gradInput.Reshape(gradOutput.Rows, gradOutput.Cols);
-        _job.Set(forward: false, gradOutput.Buffer, _gradInput.Buffer, _output.Buffer);
-        ParallelRanges.For(gradOutput.Rows * gradOutput.Cols, ParallelMinElements, _job);
-        return _gradInput;
+        state.GradInput.Reshape(gradOutput.Rows, gradOutput.Cols);
+        state.Job.Set(Kind, forward: false, gradOutput.Buffer, state.GradInput.Buffer, state.Output.Buffer);
+        ws.Compute.For(gradOutput.Rows * gradOutput.Cols, ParallelMinElements, state.Job);
+        return state.GradInput;
     }
 
     /// <summary>One pass (forward: <c>y = f(x)</c>; backward: <c>dx = dy · f'(x)</c> through the saved <c>y</c>) over a range.</summary>
-    private sealed class PassJob(ActivationKind kind) : RangeJob
+    private sealed class PassJob : RangeJob
     {
+        private ActivationKind _kind;
         private bool _forward;
         private float[] _in = [], _out = [], _y = [];
 
-        public void Set(bool forward, float[] input, float[] output, float[]? y) =>
-            (_forward, _in, _out, _y) = (forward, input, output, y ?? []);
+        public void Set(ActivationKind kind, bool forward, float[] input, float[] output, float[]? y) =>
+            (_kind, _forward, _in, _out, _y) = (kind, forward, input, output, y ?? []);
 
         public override void Run(int start, int end)
         {
@@ -83,7 +86,7 @@ public sealed class Activation : Layer
             var o = _out.AsSpan(start, n);
             if (_forward)
             {
-                switch (kind)
+                switch (_kind)
                 {
                     case ActivationKind.Relu: TensorPrimitives.Max(x, 0f, o); break;
                     case ActivationKind.Tanh: TensorPrimitives.Tanh(x, o); break;
@@ -94,7 +97,7 @@ public sealed class Activation : Layer
             }
             var dy = x;
             var y = _y.AsSpan(start, n);
-            switch (kind)
+            switch (_kind)
             {
                 case ActivationKind.Relu: ReluBackward(y, dy, o); break;
                 case ActivationKind.Tanh:

@@ -11,10 +11,6 @@ public sealed class BatchNorm : Layer
 {
     private const float Epsilon = 1e-5f;
     private const float Momentum = 0.1f;
-    private readonly Matrix _output = new();
-    private readonly Matrix _gradInput = new();
-    private readonly Matrix _normalized = new();
-    private readonly float[] _invStd;
 
     /// <summary>Creates the layer for <paramref name="features"/> columns.</summary>
     public BatchNorm(int features)
@@ -26,7 +22,6 @@ public sealed class BatchNorm : Layer
         RunningVar = AddParameter("running_var", 1, features, trainable: false);
         Array.Fill(Gamma.Value, 1f);
         Array.Fill(RunningVar.Value, 1f);
-        _invStd = new float[features];
     }
 
     /// <summary>Number of normalised columns.</summary>
@@ -45,29 +40,35 @@ public sealed class BatchNorm : Layer
     public Parameter RunningVar { get; }
 
     /// <inheritdoc />
-    public override Matrix Forward(Matrix input)
+    public override Matrix Forward(Matrix input, Workspace ws)
     {
+        var state = ws.State<State>(this);
+        if (state.InvStd.Length != Features) state.InvStd = new float[Features];
+        state.BatchStatistics = ws.IsTraining && input.Rows >= 2;
+        var invStd = state.InvStd;
+        var normalized = state.Normalized;
+        var output = state.Output;
         int b = input.Rows, f = Features;
         var x = input.Span;
-        _output.Reshape(b, f);
-        var y = _output.Span;
+        output.Reshape(b, f);
+        var y = output.Span;
         var gamma = Gamma.Value;
         var beta = Beta.Value;
-        if (!IsTraining || b < 2)
+        if (!state.BatchStatistics)
         {
             var rm = RunningMean.Value;
             var rv = RunningVar.Value;
-            for (int j = 0; j < f; j++) _invStd[j] = 1f / MathF.Sqrt(rv[j] + Epsilon);
-            _normalized.Reshape(b, f);
-            var xn = _normalized.Span;
+            for (int j = 0; j < f; j++) invStd[j] = 1f / MathF.Sqrt(rv[j] + Epsilon);
+            normalized.Reshape(b, f);
+            var xn = normalized.Span;
             for (int r = 0; r < b; r++)
                 for (int j = 0; j < f; j++)
                 {
-                    float n = (x[r * f + j] - rm[j]) * _invStd[j];
+                    float n = (x[r * f + j] - rm[j]) * invStd[j];
                     xn[r * f + j] = n;
                     y[r * f + j] = gamma[j] * n + beta[j];
                 }
-            return _output;
+            return output;
         }
 
         Span<double> mean = f <= 1024 ? stackalloc double[f] : new double[f];
@@ -83,25 +84,36 @@ public sealed class BatchNorm : Layer
                 double d = x[r * f + j] - mean[j];
                 var[j] += d * d;
             }
-        _normalized.Reshape(b, f);
-        var xhat = _normalized.Span;
+        normalized.Reshape(b, f);
+        var xhat = normalized.Span;
         var runMean = RunningMean.Value;
         var runVar = RunningVar.Value;
         for (int j = 0; j < f; j++)
         {
             double biased = var[j] / b;
-            _invStd[j] = (float)(1.0 / Math.Sqrt(biased + Epsilon));
+            invStd[j] = (float)(1.0 / Math.Sqrt(biased + Epsilon));
             runMean[j] = (1 - Momentum) * runMean[j] + Momentum * (float)mean[j];
             runVar[j] = (1 - Momentum) * runVar[j] + Momentum * (float)(var[j] / (b - 1));
         }
         for (int r = 0; r < b; r++)
             for (int j = 0; j < f; j++)
             {
-                float n = (float)(x[r * f + j] - mean[j]) * _invStd[j];
+                float n = (float)(x[r * f + j] - mean[j]) * invStd[j];
                 xhat[r * f + j] = n;
                 y[r * f + j] = gamma[j] * n + beta[j];
             }
-        return _output;
+        return output;
+    }
+
+    /// <summary>What one workspace keeps: <c>x̂</c> and <c>1/σ</c> of the last pass (backward needs both) and
+    /// whether it normalised with batch or running statistics.</summary>
+    private sealed class State
+    {
+        public bool BatchStatistics;
+        public float[] InvStd = [];
+        public readonly Matrix Normalized = new();
+        public readonly Matrix Output = new();
+        public readonly Matrix GradInput = new();
     }
 
     /// <summary>ONNX BatchNormalization in inference mode: <c>γ(x − running_mean)/√(running_var + ε) + β</c>, the
@@ -116,26 +128,29 @@ public sealed class BatchNorm : Layer
     }
 
     /// <inheritdoc />
-    public override Matrix Backward(Matrix gradOutput)
+    public override Matrix Backward(Matrix gradOutput, Workspace ws)
     {
+        var state = ws.State<State>(this);
+        var invStd = state.InvStd;
+        var gradInput = state.GradInput;
         int b = gradOutput.Rows, f = Features;
         var dy = gradOutput.Span;
-        _gradInput.Reshape(b, f);
-        var dx = _gradInput.Span;
+        gradInput.Reshape(b, f);
+        var dx = gradInput.Span;
         var gamma = Gamma.Value;
-        var xhat = _normalized.Span;
-        if (!IsTraining || b < 2)
+        var xhat = state.Normalized.Span;
+        if (!state.BatchStatistics)
         {
             // Running statistics are constants here: y = γ·x̂ + β with x̂ affine in x.
             for (int r = 0; r < b; r++)
                 for (int j = 0; j < f; j++)
                 {
                     int i = r * f + j;
-                    dx[i] = dy[i] * gamma[j] * _invStd[j];
+                    dx[i] = dy[i] * gamma[j] * invStd[j];
                     Gamma.Grad[j] += dy[i] * xhat[i];
                     Beta.Grad[j] += dy[i];
                 }
-            return _gradInput;
+            return gradInput;
         }
         Span<double> sumDy = f <= 1024 ? stackalloc double[f] : new double[f];
         Span<double> sumDyXhat = f <= 1024 ? stackalloc double[f] : new double[f];
@@ -160,8 +175,8 @@ public sealed class BatchNorm : Layer
             for (int j = 0; j < f; j++)
             {
                 int i = r * f + j;
-                dx[i] = gamma[j] * _invStd[j] * (float)(dy[i] - sumDy[j] / b - xhat[i] * sumDyXhat[j] / b);
+                dx[i] = gamma[j] * invStd[j] * (float)(dy[i] - sumDy[j] / b - xhat[i] * sumDyXhat[j] / b);
             }
-        return _gradInput;
+        return gradInput;
     }
 }

@@ -14,9 +14,6 @@ namespace DeepFM.Layers;
 /// </summary>
 public sealed class Embedding : Module
 {
-    private readonly Matrix _output = new();
-    private Batch? _batch;
-
     /// <summary>Creates a table of <paramref name="features"/> rows of size <paramref name="dim"/>, entries ~ N(0, σ²).</summary>
     public Embedding(int features, int dim, float initStd, Rng rng)
     {
@@ -33,14 +30,25 @@ public sealed class Embedding : Module
     public Parameter Table { get; }
 
     /// <summary>Looks up and scales the embeddings of every field of every row.</summary>
-    public Matrix Forward(Batch batch)
+    public Matrix Forward(Batch batch, Workspace ws)
     {
-        _batch = batch;
+        var state = ws.State<State>(this);
+        state.Batch = batch;
         int b = batch.Size, m = batch.FieldCount, k = Dim;
-        _output.Reshape(b, m * k);
-        _job.Set(this, batch, _output.Buffer);
-        ParallelRanges.For(b * m, Math.Max(1, ParallelMinElements / k), _job);
-        return _output;
+        state.Output.Reshape(b, m * k);
+        state.Gather.Set(this, batch, state.Output.Buffer);
+        ws.Compute.For(b * m, Math.Max(1, ParallelMinElements / k), state.Gather);
+        return state.Output;
+    }
+
+    /// <summary>What one workspace keeps: the batch (backward scatters into its ids) and the looked-up rows.</summary>
+    private sealed class State
+    {
+        public Batch? Batch;
+        public readonly Matrix Output = new();
+        public readonly GatherJob Gather = new();
+        public readonly ScatterJob Scatter = new();
+        public int[] ColumnMin = [], ColumnMax = [];
     }
 
     /// <summary>Appends the lookup to <paramref name="graph"/>: Gather the rows of the graph's <c>ids</c>
@@ -58,9 +66,10 @@ public sealed class Embedding : Module
     /// field columns are shared out between threads only when the id ranges of the columns given to different threads
     /// do not overlap (as with per-field vocabularies, where field j's ids form one block), so no table row is written
     /// by two threads; otherwise one thread walks the batch.</remarks>
-    public void Backward(Matrix gradOutput)
+    public void Backward(Matrix gradOutput, Workspace ws)
     {
-        var batch = _batch ?? throw new InvalidOperationException("Backward before Forward.");
+        var state = ws.State<State>(this);
+        var batch = state.Batch ?? throw new InvalidOperationException("Backward before Forward.");
         int k = Dim;
         var ids = batch.Ids;
         int rows = Table.Rows;
@@ -70,20 +79,20 @@ public sealed class Embedding : Module
         if (Table.Touched is { } touched)
             foreach (int id in ids) touched.Add(id);   // first-touch order, before the (possibly split) scatter
         int m = batch.FieldCount;
-        int parts = (long)ids.Length * k < ParallelMinElements ? 1 : Math.Min(Math.Min(Parallelism.MaxDegree, Environment.ProcessorCount), m);
-        if (parts > 1 && !ColumnGroupsAreDisjoint(ids, m, parts)) parts = 1;
-        _scatter.Set(this, batch, gradOutput.Buffer, parts);
-        if (parts == 1) _scatter.Run(0, 1);
-        else ParallelRanges.For(parts, 1, _scatter);
+        int parts = (long)ids.Length * k < ParallelMinElements ? 1 : Math.Min(ws.Compute.Threads, m);
+        if (parts > 1 && !ColumnGroupsAreDisjoint(state, ids, m, parts)) parts = 1;
+        state.Scatter.Set(this, batch, gradOutput.Buffer, parts);
+        if (parts == 1) state.Scatter.Run(0, 1);
+        else ws.Compute.For(parts, 1, state.Scatter);
     }
 
     /// <summary>True when, cutting the m columns into <paramref name="parts"/> contiguous groups, no id of one group
     /// lies within the [min, max] id range of a column in another group.</summary>
-    private bool ColumnGroupsAreDisjoint(ReadOnlySpan<int> ids, int m, int parts)
+    private static bool ColumnGroupsAreDisjoint(State state, ReadOnlySpan<int> ids, int m, int parts)
     {
-        if (_colMin.Length < m) { _colMin = new int[m]; _colMax = new int[m]; }
-        var lo = _colMin.AsSpan(0, m);
-        var hi = _colMax.AsSpan(0, m);
+        if (state.ColumnMin.Length < m) { state.ColumnMin = new int[m]; state.ColumnMax = new int[m]; }
+        var lo = state.ColumnMin.AsSpan(0, m);
+        var hi = state.ColumnMax.AsSpan(0, m);
         ids[..m].CopyTo(lo);
         ids[..m].CopyTo(hi);
         for (int o = m; o < ids.Length; o += m)
@@ -104,9 +113,6 @@ public sealed class Embedding : Module
 
     /// <summary>The group of column <paramref name="f"/> when m columns are cut into <paramref name="parts"/> contiguous groups.</summary>
     private static int Group(int f, int m, int parts) => (int)((long)f * parts / m);
-
-    private int[] _colMin = [], _colMax = [];
-    private readonly ScatterJob _scatter = new();
 
     /// <summary>Adds the gradient rows of column groups [start, end) (one group: every column) into the table gradient.</summary>
     private sealed class ScatterJob : RangeJob
@@ -139,8 +145,6 @@ public sealed class Embedding : Module
     }
 
     private const int ParallelMinElements = 65536;
-
-    private readonly GatherJob _job = new();
 
     /// <summary>dst[0..k) = x·src[0..k) (forward), or dst += x·src (backward).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

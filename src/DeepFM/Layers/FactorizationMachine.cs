@@ -12,11 +12,6 @@ namespace DeepFM.Layers;
 /// </summary>
 public sealed class FactorizationMachine : Layer
 {
-    private readonly Matrix _output = new();
-    private readonly Matrix _gradInput = new();
-    private readonly Matrix _sums = new();
-    private Matrix? _input;
-
     /// <summary>Creates the layer for m fields of embedding size k.</summary>
     public FactorizationMachine(int fields, int dim)
     {
@@ -31,21 +26,30 @@ public sealed class FactorizationMachine : Layer
     public int Dim { get; }
 
     /// <inheritdoc />
-    public override Matrix Forward(Matrix input)
+    public override Matrix Forward(Matrix input, Workspace ws)
     {
+        var state = ws.State<State>(this);
         int b = input.Rows;
-        _input = input;
-        _output.Reshape(b, 1);
-        _sums.Reshape(b, Dim);
-        _job.Set(this, forward: true, null);
-        ParallelRanges.For(b, RowsPerPart, _job);
-        return _output;
+        state.Input = input;
+        state.Output.Reshape(b, 1);
+        state.Sums.Reshape(b, Dim);
+        state.Job.Set(this, state, forward: true, null);
+        ws.Compute.For(b, RowsPerPart, state.Job);
+        return state.Output;
     }
 
     /// <summary>Rows per thread part: below ~2 parts of this the pass stays on the calling thread.</summary>
     private const int RowsPerPart = 256;
 
-    private readonly RowJob _job = new();
+    /// <summary>What one workspace keeps: the input, the per-row sums <c>S</c> (backward reuses them) and the outputs.</summary>
+    private sealed class State
+    {
+        public Matrix? Input;
+        public readonly Matrix Output = new();
+        public readonly Matrix GradInput = new();
+        public readonly Matrix Sums = new();
+        public readonly RowJob Job = new();
+    }
 
     /// <summary>Forward (<c>S</c> and <c>y</c>) or backward (<c>dx</c>) over rows <c>[start, end)</c>; rows are
     /// independent, so any split gives the same bits. The k-wide loops are written out (no calls per field) because at
@@ -53,17 +57,18 @@ public sealed class FactorizationMachine : Layer
     private sealed class RowJob : RangeJob
     {
         private FactorizationMachine _layer = null!;
+        private State _state = null!;
         private bool _forward;
         private float[] _grad = [];
 
-        public void Set(FactorizationMachine layer, bool forward, float[]? grad) =>
-            (_layer, _forward, _grad) = (layer, forward, grad ?? []);
+        public void Set(FactorizationMachine layer, State state, bool forward, float[]? grad) =>
+            (_layer, _state, _forward, _grad) = (layer, state, forward, grad ?? []);
 
         public override void Run(int start, int end)
         {
             int m = _layer.Fields, k = _layer.Dim, width = m * k;
-            var e = _layer._input!.Buffer;
-            var sums = _layer._sums.Buffer;
+            var e = _state.Input!.Buffer;
+            var sums = _state.Sums.Buffer;
             for (int r = start; r < end; r++)
             {
                 ref float row = ref e[(long)r * width];
@@ -73,13 +78,13 @@ public sealed class FactorizationMachine : Layer
                     Copy(ref row, ref s, k);
                     for (int f = 1; f < m; f++) AddInto(ref Unsafe.Add(ref row, f * k), ref s, k);
                     float sq = TensorPrimitives.SumOfSquares(e.AsSpan(r * width, width));
-                    _layer._output.Buffer[r] = 0.5f * (TensorPrimitives.SumOfSquares(sums.AsSpan(r * k, k)) - sq);
+                    _state.Output.Buffer[r] = 0.5f * (TensorPrimitives.SumOfSquares(sums.AsSpan(r * k, k)) - sq);
                 }
                 else
                 {
                     // dx = g · (S − e)
                     float g = _grad[r];
-                    ref float dx = ref _layer._gradInput.Buffer[(long)r * width];
+                    ref float dx = ref _state.GradInput.Buffer[(long)r * width];
                     for (int f = 0; f < m; f++) SubtractScale(ref s, ref Unsafe.Add(ref row, f * k), g, ref Unsafe.Add(ref dx, f * k), k);
                 }
             }
@@ -127,13 +132,14 @@ public sealed class FactorizationMachine : Layer
     }
 
     /// <inheritdoc />
-    public override Matrix Backward(Matrix gradOutput)
+    public override Matrix Backward(Matrix gradOutput, Workspace ws)
     {
-        var input = _input ?? throw new InvalidOperationException("Backward before Forward.");
+        var state = ws.State<State>(this);
+        var input = state.Input ?? throw new InvalidOperationException("Backward before Forward.");
         int b = input.Rows;
-        _gradInput.Reshape(b, Fields * Dim);
-        _job.Set(this, forward: false, gradOutput.Buffer);
-        ParallelRanges.For(b, RowsPerPart, _job);
-        return _gradInput;
+        state.GradInput.Reshape(b, Fields * Dim);
+        state.Job.Set(this, state, forward: false, gradOutput.Buffer);
+        ws.Compute.For(b, RowsPerPart, state.Job);
+        return state.GradInput;
     }
 }

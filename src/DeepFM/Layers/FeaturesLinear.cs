@@ -10,8 +10,6 @@ namespace DeepFM.Layers;
 public sealed class FeaturesLinear : Module
 {
     private readonly Embedding _weights;
-    private readonly Matrix _output = new();
-    private readonly Matrix _gradWeights = new();
 
     /// <summary>Creates the term with weights ~ N(0, σ²) and zero bias.</summary>
     public FeaturesLinear(int features, float initStd, Rng rng, bool bias = true)
@@ -27,17 +25,26 @@ public sealed class FeaturesLinear : Module
     public Parameter? Bias { get; }
 
     /// <summary>Computes <c>B × 1</c> order-1 logits.</summary>
-    public Matrix Forward(Batch batch)
+    public Matrix Forward(Batch batch, Workspace ws)
     {
-        var e = _weights.Forward(batch);
+        var state = ws.State<State>(this);
+        var e = _weights.Forward(batch, ws);
         int b = batch.Size, m = batch.FieldCount;
-        _fields = m;
-        _output.Reshape(b, 1);
+        state.Fields = m;
+        state.Output.Reshape(b, 1);
         float bias = Bias?.Value[0] ?? 0f;
         var src = e.Span;
-        var y = _output.Span;
+        var y = state.Output.Span;
         for (int r = 0; r < b; r++) y[r] = System.Numerics.Tensors.TensorPrimitives.Sum(src.Slice(r * m, m)) + bias;
-        return _output;
+        return state.Output;
+    }
+
+    /// <summary>What one workspace keeps: the field count of the last batch and the two outputs.</summary>
+    private sealed class State
+    {
+        public int Fields;
+        public readonly Matrix Output = new();
+        public readonly Matrix GradWeights = new();
     }
 
     /// <summary>Appends <c>Σ_j w_{i_j}·x_j + b</c> to <paramref name="graph"/> (<c>[N, 1]</c>); returns the output's name.</summary>
@@ -50,12 +57,13 @@ public sealed class FeaturesLinear : Module
     }
 
     /// <summary>Back-propagates <c>dL/dy</c> (<c>B × 1</c>).</summary>
-    public void Backward(Matrix gradOutput)
+    public void Backward(Matrix gradOutput, Workspace ws)
     {
-        int b = gradOutput.Rows, m = _fields;
+        var state = ws.State<State>(this);
+        int b = gradOutput.Rows, m = state.Fields;
         var g = gradOutput.Span;
-        _gradWeights.Reshape(b, m);
-        var dw = _gradWeights.Span;
+        state.GradWeights.Reshape(b, m);
+        var dw = state.GradWeights.Span;
         float sum = 0;
         for (int r = 0; r < b; r++)
         {
@@ -63,8 +71,6 @@ public sealed class FeaturesLinear : Module
             sum += g[r];
         }
         if (Bias is { } bias) bias.Grad[0] += sum;
-        _weights.Backward(_gradWeights);
+        _weights.Backward(state.GradWeights, ws);
     }
-
-    private int _fields;
 }

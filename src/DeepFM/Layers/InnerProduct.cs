@@ -11,10 +11,6 @@ namespace DeepFM.Layers;
 /// </summary>
 public sealed class InnerProduct : Layer
 {
-    private readonly Matrix _output = new();
-    private readonly Matrix _gradInput = new();
-    private Matrix? _input;
-
     /// <summary>Creates the layer for m fields of embedding size k.</summary>
     public InnerProduct(int fields, int dim)
     {
@@ -34,14 +30,15 @@ public sealed class InnerProduct : Layer
     public int Outputs => Fields * (Fields - 1) / 2;
 
     /// <inheritdoc />
-    public override Matrix Forward(Matrix input)
+    public override Matrix Forward(Matrix input, Workspace ws)
     {
+        var state = ws.State<State>(this);
         int b = input.Rows, m = Fields, k = Dim, n = Outputs;
         if (input.Cols != m * k) throw new ArgumentException($"InnerProduct expects {m * k} inputs, got {input.Cols}.");
-        _input = input;
-        _output.Reshape(b, n);
+        state.Input = input;
+        state.Output.Reshape(b, n);
         var e = input.Span;
-        var y = _output.Span;
+        var y = state.Output.Span;
         for (int r = 0; r < b; r++)
         {
             var row = e.Slice(r * m * k, m * k);
@@ -52,7 +49,15 @@ public sealed class InnerProduct : Layer
                 for (int j = i + 1; j < m; j++) y[p++] = TensorPrimitives.Dot(ei, row.Slice(j * k, k));
             }
         }
-        return _output;
+        return state.Output;
+    }
+
+    /// <summary>What one workspace keeps: the input (backward multiplies by it) and the outputs.</summary>
+    private sealed class State
+    {
+        public readonly Matrix Output = new();
+        public readonly Matrix GradInput = new();
+        public Matrix? Input;
     }
 
     /// <summary>Every pair at once: gather the left fields i and the right fields j of all pairs (in
@@ -71,13 +76,14 @@ public sealed class InnerProduct : Layer
     }
 
     /// <inheritdoc />
-    public override Matrix Backward(Matrix gradOutput)
+    public override Matrix Backward(Matrix gradOutput, Workspace ws)
     {
-        var input = _input ?? throw new InvalidOperationException("Backward before Forward.");
+        var state = ws.State<State>(this);
+        var input = state.Input ?? throw new InvalidOperationException("Backward before Forward.");
         int b = input.Rows, m = Fields, k = Dim, n = Outputs;
-        _gradInput.ReshapeZeroed(b, m * k);
+        state.GradInput.ReshapeZeroed(b, m * k);
         var e = input.Span;
-        var dx = _gradInput.Span;
+        var dx = state.GradInput.Span;
         var g = gradOutput.Span;
         for (int r = 0; r < b; r++)
         {
@@ -97,6 +103,6 @@ public sealed class InnerProduct : Layer
                 }
             }
         }
-        return _gradInput;
+        return state.GradInput;
     }
 }

@@ -7,11 +7,6 @@ namespace DeepFM.Layers;
 /// gradients are plain (NN, NT, TN) matrix products.</summary>
 public sealed class Linear : Layer
 {
-    private readonly Matrix _output = new();
-    private readonly Matrix _gradInput = new();
-    private Matrix? _input;
-    private readonly BiasJob _biasJob = new();
-
     /// <summary>Creates the layer with Glorot-uniform weights and zero bias.</summary>
     public Linear(int inputs, int outputs, Rng rng)
     {
@@ -37,17 +32,27 @@ public sealed class Linear : Layer
     public Parameter Bias { get; }
 
     /// <inheritdoc />
-    public override Matrix Forward(Matrix input)
+    public override Matrix Forward(Matrix input, Workspace ws)
     {
         if (input.Cols != Inputs) throw new ArgumentException($"Linear expects {Inputs} inputs, got {input.Cols}.");
-        _input = input;
+        var state = ws.State<State>(this);
+        state.Input = input;
         int b = input.Rows;
-        _output.Reshape(b, Outputs);
-        var y = _output.Span;
-        _biasJob.Set(broadcast: true, Bias.Value, _output.Buffer, b, Outputs);
-        ParallelRanges.For(b, RowsPerPart, _biasJob);
-        Gemm.Multiply(false, false, b, Outputs, Inputs, input.Span, Inputs, Weight.Value, Outputs, y, Outputs, accumulate: true);
-        return _output;
+        state.Output.Reshape(b, Outputs);
+        var y = state.Output.Span;
+        state.BiasJob.Set(broadcast: true, Bias.Value, state.Output.Buffer, b, Outputs);
+        ws.Compute.For(b, RowsPerPart, state.BiasJob);
+        Gemm.Multiply(ws.Compute, false, false, b, Outputs, Inputs, input.Span, Inputs, Weight.Value, Outputs, y, Outputs, accumulate: true);
+        return state.Output;
+    }
+
+    /// <summary>What one workspace keeps: the input (for <c>dW</c>), the output and the input gradient.</summary>
+    private sealed class State
+    {
+        public Matrix? Input;
+        public readonly Matrix Output = new();
+        public readonly Matrix GradInput = new();
+        public readonly BiasJob BiasJob = new();
     }
 
     /// <inheritdoc />
@@ -88,19 +93,20 @@ public sealed class Linear : Layer
     }
 
     /// <inheritdoc />
-    public override Matrix Backward(Matrix gradOutput)
+    public override Matrix Backward(Matrix gradOutput, Workspace ws)
     {
-        var x = _input ?? throw new InvalidOperationException("Backward before Forward.");
+        var state = ws.State<State>(this);
+        var x = state.Input ?? throw new InvalidOperationException("Backward before Forward.");
         int b = x.Rows;
         var dy = gradOutput.Span;
         // dW += xᵀ·dy ; db += column sums of dy ; dx = dy·Wᵀ
-        Gemm.Multiply(true, false, Inputs, Outputs, b, x.Span, Inputs, dy, Outputs, Weight.Grad, Outputs, accumulate: true);
+        Gemm.Multiply(ws.Compute, true, false, Inputs, Outputs, b, x.Span, Inputs, dy, Outputs, Weight.Grad, Outputs, accumulate: true);
         // db += column sums of dy, split over column blocks: each sum still runs over the rows in order.
-        _biasJob.Set(broadcast: false, Bias.Grad, gradOutput.Buffer, b, Outputs);
+        state.BiasJob.Set(broadcast: false, Bias.Grad, gradOutput.Buffer, b, Outputs);
         int blocks = (Outputs + BiasJob.Block - 1) / BiasJob.Block;
-        ParallelRanges.For(blocks, (long)b * Outputs < Activation.ParallelMinElements ? blocks : 1, _biasJob);
-        _gradInput.Reshape(b, Inputs);
-        Gemm.Multiply(false, true, b, Inputs, Outputs, dy, Outputs, Weight.Value, Outputs, _gradInput.Span, Inputs, accumulate: false);
-        return _gradInput;
+        ws.Compute.For(blocks, (long)b * Outputs < Activation.ParallelMinElements ? blocks : 1, state.BiasJob);
+        state.GradInput.Reshape(b, Inputs);
+        Gemm.Multiply(ws.Compute, false, true, b, Inputs, Outputs, dy, Outputs, Weight.Value, Outputs, state.GradInput.Span, Inputs, accumulate: false);
+        return state.GradInput;
     }
 }

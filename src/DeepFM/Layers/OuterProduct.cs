@@ -14,12 +14,6 @@ namespace DeepFM.Layers;
 /// </summary>
 public sealed class OuterProduct : Layer
 {
-    private readonly Matrix _output = new();
-    private readonly Matrix _gradInput = new();
-    private readonly Matrix _sums = new();
-    private readonly Matrix _gradSums = new();
-    private Matrix? _input;
-
     /// <summary>Creates the layer for m fields of embedding size k.</summary>
     public OuterProduct(int fields, int dim)
     {
@@ -39,16 +33,17 @@ public sealed class OuterProduct : Layer
     public int Outputs => Dim * (Dim + 1) / 2;
 
     /// <inheritdoc />
-    public override Matrix Forward(Matrix input)
+    public override Matrix Forward(Matrix input, Workspace ws)
     {
+        var state = ws.State<State>(this);
         int b = input.Rows, m = Fields, k = Dim, n = Outputs;
         if (input.Cols != m * k) throw new ArgumentException($"OuterProduct expects {m * k} inputs, got {input.Cols}.");
-        _input = input;
-        _output.Reshape(b, n);
-        _sums.Reshape(b, k);
+        state.Input = input;
+        state.Output.Reshape(b, n);
+        state.Sums.Reshape(b, k);
         var e = input.Span;
-        var sums = _sums.Span;
-        var y = _output.Span;
+        var sums = state.Sums.Span;
+        var y = state.Output.Span;
         for (int r = 0; r < b; r++)
         {
             var row = e.Slice(r * m * k, m * k);
@@ -64,7 +59,17 @@ public sealed class OuterProduct : Layer
                 p += k - a;
             }
         }
-        return _output;
+        return state.Output;
+    }
+
+    /// <summary>What one workspace keeps: the input, the field sums <c>f_Σ</c> (backward needs them) and the outputs.</summary>
+    private sealed class State
+    {
+        public readonly Matrix Output = new();
+        public readonly Matrix GradInput = new();
+        public readonly Matrix Sums = new();
+        public readonly Matrix GradSums = new();
+        public Matrix? Input;
     }
 
     /// <summary><c>f_Σ</c> by a sum over fields, the full <c>f_Σ f_Σᵀ</c> by broadcasting <c>[N, k, 1]·[N, 1, k]</c>, then
@@ -85,15 +90,16 @@ public sealed class OuterProduct : Layer
     }
 
     /// <inheritdoc />
-    public override Matrix Backward(Matrix gradOutput)
+    public override Matrix Backward(Matrix gradOutput, Workspace ws)
     {
-        var input = _input ?? throw new InvalidOperationException("Backward before Forward.");
+        var state = ws.State<State>(this);
+        var input = state.Input ?? throw new InvalidOperationException("Backward before Forward.");
         int b = input.Rows, m = Fields, k = Dim, n = Outputs;
-        _gradInput.Reshape(b, m * k);
-        _gradSums.ReshapeZeroed(b, k);
-        var sums = _sums.Span;
-        var df = _gradSums.Span;
-        var dx = _gradInput.Span;
+        state.GradInput.Reshape(b, m * k);
+        state.GradSums.ReshapeZeroed(b, k);
+        var sums = state.Sums.Span;
+        var df = state.GradSums.Span;
+        var dx = state.GradInput.Span;
         var g = gradOutput.Span;
         for (int r = 0; r < b; r++)
         {
@@ -112,6 +118,6 @@ public sealed class OuterProduct : Layer
             // f_Σ is a plain sum, so every field receives the same gradient.
             for (int i = 0; i < m; i++) dfr.CopyTo(dx.Slice((r * m + i) * k, k));
         }
-        return _gradInput;
+        return state.GradInput;
     }
 }

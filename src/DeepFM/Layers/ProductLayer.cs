@@ -29,10 +29,6 @@ public sealed class ProductLayer : Layer
 {
     private readonly InnerProduct? _inner;
     private readonly OuterProduct? _outer;
-    private readonly Matrix _output = new();
-    private readonly Matrix _gradInput = new();
-    private readonly Matrix _gradInner = new();
-    private readonly Matrix _gradOuter = new();
 
     /// <summary>Creates the layer for m fields of embedding size k.</summary>
     public ProductLayer(int fields, int dim, ProductKind kind)
@@ -58,16 +54,26 @@ public sealed class ProductLayer : Layer
     public int Outputs => Fields * Dim + (_inner?.Outputs ?? 0) + (_outer?.Outputs ?? 0);
 
     /// <inheritdoc />
-    public override Matrix Forward(Matrix input)
+    public override Matrix Forward(Matrix input, Workspace ws)
     {
+        var state = ws.State<State>(this);
         int b = input.Rows, zw = Fields * Dim, n = Outputs;
         if (input.Cols != zw) throw new ArgumentException($"ProductLayer expects {zw} inputs, got {input.Cols}.");
-        _output.Reshape(b, n);
-        CopyColumns(input, _output, 0);
+        state.Output.Reshape(b, n);
+        CopyColumns(input, state.Output, 0);
         int at = zw;
-        if (_inner is not null) at += CopyColumns(_inner.Forward(input), _output, at);
-        if (_outer is not null) CopyColumns(_outer.Forward(input), _output, at);
-        return _output;
+        if (_inner is not null) at += CopyColumns(_inner.Forward(input, ws), state.Output, at);
+        if (_outer is not null) CopyColumns(_outer.Forward(input, ws), state.Output, at);
+        return state.Output;
+    }
+
+    /// <summary>What one workspace keeps: the concatenated output and the gradients split back out of it.</summary>
+    private sealed class State
+    {
+        public readonly Matrix Output = new();
+        public readonly Matrix GradInput = new();
+        public readonly Matrix GradInner = new();
+        public readonly Matrix GradOuter = new();
     }
 
     /// <summary><c>[z, p]</c> as one Concat of the input with the selected products, in <see cref="Forward"/>'s order.</summary>
@@ -80,26 +86,27 @@ public sealed class ProductLayer : Layer
     }
 
     /// <inheritdoc />
-    public override Matrix Backward(Matrix gradOutput)
+    public override Matrix Backward(Matrix gradOutput, Workspace ws)
     {
+        var state = ws.State<State>(this);
         int b = gradOutput.Rows, zw = Fields * Dim;
-        _gradInput.Reshape(b, zw);
-        SliceColumns(gradOutput, 0, _gradInput);
+        state.GradInput.Reshape(b, zw);
+        SliceColumns(gradOutput, 0, state.GradInput);
         int at = zw;
         if (_inner is not null)
         {
-            SliceColumns(gradOutput, at, _gradInner.Reshape(b, _inner.Outputs));
+            SliceColumns(gradOutput, at, state.GradInner.Reshape(b, _inner.Outputs));
             at += _inner.Outputs;
-            var d = _inner.Backward(_gradInner);
-            TensorPrimitives.Add(_gradInput.Span, d.Span, _gradInput.Span);
+            var d = _inner.Backward(state.GradInner, ws);
+            TensorPrimitives.Add(state.GradInput.Span, d.Span, state.GradInput.Span);
         }
         if (_outer is not null)
         {
-            SliceColumns(gradOutput, at, _gradOuter.Reshape(b, _outer.Outputs));
-            var d = _outer.Backward(_gradOuter);
-            TensorPrimitives.Add(_gradInput.Span, d.Span, _gradInput.Span);
+            SliceColumns(gradOutput, at, state.GradOuter.Reshape(b, _outer.Outputs));
+            var d = _outer.Backward(state.GradOuter, ws);
+            TensorPrimitives.Add(state.GradInput.Span, d.Span, state.GradInput.Span);
         }
-        return _gradInput;
+        return state.GradInput;
     }
 
     /// <summary>Writes every row of <paramref name="source"/> into columns <c>[at, at + source.Cols)</c> of

@@ -19,10 +19,10 @@ public sealed class Sequential : Layer
     public IReadOnlyList<Layer> Layers => _layers;
 
     /// <inheritdoc />
-    public override Matrix Forward(Matrix input)
+    public override Matrix Forward(Matrix input, Workspace ws)
     {
         var x = input;
-        foreach (var layer in _layers) x = layer.Forward(x);
+        foreach (var layer in _layers) x = layer.Forward(x, ws);
         return x;
     }
 
@@ -35,10 +35,10 @@ public sealed class Sequential : Layer
     }
 
     /// <inheritdoc />
-    public override Matrix Backward(Matrix gradOutput)
+    public override Matrix Backward(Matrix gradOutput, Workspace ws)
     {
         var g = gradOutput;
-        for (int i = _layers.Count - 1; i >= 0; i--) g = _layers[i].Backward(g);
+        for (int i = _layers.Count - 1; i >= 0; i--) g = _layers[i].Backward(g, ws);
         return g;
     }
 }

@@ -22,11 +22,27 @@ public abstract class CtrModel : Module
     /// <summary>The input shape.</summary>
     public FeatureSpace Space { get; }
 
-    /// <summary>Computes one logit per row (<c>B × 1</c>); the matrix belongs to the model.</summary>
-    public abstract Matrix Forward(Batch batch);
+    /// <summary>Computes one logit per row (<c>B × 1</c>). Activations, and the returned matrix, live in
+    /// <paramref name="ws"/>: one model can run in several workspaces at once (each on one thread).</summary>
+    public abstract Matrix Forward(Batch batch, Workspace ws);
 
-    /// <summary>Back-propagates <c>dL/dlogit</c> (<c>B × 1</c>) for the last forward batch, accumulating gradients.</summary>
-    public abstract void Backward(Matrix gradLogits);
+    /// <summary>Back-propagates <c>dL/dlogit</c> (<c>B × 1</c>) for the last forward batch run in <paramref name="ws"/>,
+    /// accumulating parameter gradients.</summary>
+    public abstract void Backward(Matrix gradLogits, Workspace ws);
+
+    /// <summary>The model's <c>rows × 1</c> logit matrix in <paramref name="ws"/> (for models whose logit is a sum of components).</summary>
+    protected Matrix Logits(int rows, Workspace ws) => ws.State<Buffers>(this).Logits.Reshape(rows, 1);
+
+    /// <summary>The model's scratch matrix in <paramref name="ws"/>, shaped <c>rows × cols</c> (e.g. the sum of two
+    /// components' gradients with respect to a shared table).</summary>
+    protected Matrix Scratch(int rows, int cols, Workspace ws) => ws.State<Buffers>(this).Scratch.Reshape(rows, cols);
+
+    /// <summary>What a model keeps in a workspace beyond its layers' state.</summary>
+    private sealed class Buffers
+    {
+        public readonly Matrix Logits = new();
+        public readonly Matrix Scratch = new();
+    }
 
     /// <summary>Appends to <paramref name="graph"/> the nodes computing the evaluation-mode logit (<c>[N, 1]</c>) from the
     /// graph's <c>ids</c> and <c>values</c> inputs, mirroring <see cref="Forward"/>; returns the logit's name. Abstract
@@ -54,9 +70,13 @@ public abstract class CtrModel : Module
 }
 
 /// <summary>A model with a stage before end-to-end training (FNN pre-trains an FM to initialise its embeddings).
-/// The trainer runs it first and counts its time as training time (the paper's Figure 6).</summary>
+/// The model only builds the stage and takes initial weights from it; the trainer trains the stage, first, and counts
+/// its time as training time (the paper's Figure 6).</summary>
 public interface IPretrainedModel
 {
-    /// <summary>Runs the pre-training stage on the training split.</summary>
-    void Pretrain(IRowSet train, IRowSet? valid, Training.TrainOptions options, Training.ITrainingObserver? observer, CancellationToken cancel = default);
+    /// <summary>A fresh model for the pre-training stage, over this model's feature space.</summary>
+    CtrModel CreatePretrainingModel();
+
+    /// <summary>Initialises this model from the trained stage model (one <see cref="CreatePretrainingModel"/> made).</summary>
+    void InitializeFrom(CtrModel pretrained);
 }

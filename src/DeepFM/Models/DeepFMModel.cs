@@ -19,8 +19,6 @@ public sealed class DeepFMModel : CtrModel
     private readonly Embedding _embedding;
     private readonly FactorizationMachine _fm;
     private readonly Sequential _dnn;
-    private readonly Matrix _logits = new();
-    private readonly Matrix _gradEmbedding = new();
 
     /// <summary>Builds the model.</summary>
     public DeepFMModel(ModelConfig config, FeatureSpace space) : base(config, space)
@@ -34,17 +32,17 @@ public sealed class DeepFMModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override Matrix Forward(Batch batch)
+    public override Matrix Forward(Batch batch, Workspace ws)
     {
-        var e = _embedding.Forward(batch);               // a⁽⁰⁾ = [e_1, …, e_m]
-        var yFm = _fm.Forward(e);                        // Σ⟨V_i,V_j⟩x_i x_j
-        var order1 = _linear.Forward(batch);             // ⟨w,x⟩ + b
-        var yDnn = _dnn.Forward(e);                      // y_DNN
-        _logits.Reshape(batch.Size, 1);
-        var z = _logits.Span;
+        var e = _embedding.Forward(batch, ws);           // a⁽⁰⁾ = [e_1, …, e_m]
+        var yFm = _fm.Forward(e, ws);                    // Σ⟨V_i,V_j⟩x_i x_j
+        var order1 = _linear.Forward(batch, ws);         // ⟨w,x⟩ + b
+        var yDnn = _dnn.Forward(e, ws);                  // y_DNN
+        var logits = Logits(batch.Size, ws);
+        var z = logits.Span;
         System.Numerics.Tensors.TensorPrimitives.Add(yFm.Span, order1.Span, z);
         System.Numerics.Tensors.TensorPrimitives.Add(z, yDnn.Span, z);
-        return _logits;
+        return logits;
     }
 
     /// <inheritdoc />
@@ -59,13 +57,13 @@ public sealed class DeepFMModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override void Backward(Matrix gradLogits)
+    public override void Backward(Matrix gradLogits, Workspace ws)
     {
-        _linear.Backward(gradLogits);
-        var fromFm = _fm.Backward(gradLogits);
-        var fromDnn = _dnn.Backward(gradLogits);
-        _gradEmbedding.Reshape(fromFm.Rows, fromFm.Cols);
-        System.Numerics.Tensors.TensorPrimitives.Add(fromFm.Span, fromDnn.Span, _gradEmbedding.Span);
-        _embedding.Backward(_gradEmbedding);
+        _linear.Backward(gradLogits, ws);
+        var fromFm = _fm.Backward(gradLogits, ws);
+        var fromDnn = _dnn.Backward(gradLogits, ws);
+        var gradEmbedding = Scratch(fromFm.Rows, fromFm.Cols, ws);   // dL/de: both components' gradients
+        System.Numerics.Tensors.TensorPrimitives.Add(fromFm.Span, fromDnn.Span, gradEmbedding.Span);
+        _embedding.Backward(gradEmbedding, ws);
     }
 }

@@ -10,7 +10,6 @@ public sealed class FactorizationMachineModel : CtrModel
     private readonly FeaturesLinear _linear;
     private readonly Embedding _embedding;
     private readonly FactorizationMachine _fm;
-    private readonly Matrix _logits = new();
 
     /// <summary>Builds the model.</summary>
     public FactorizationMachineModel(ModelConfig config, FeatureSpace space) : base(config, space)
@@ -28,13 +27,13 @@ public sealed class FactorizationMachineModel : CtrModel
     public Parameter Embeddings => _embedding.Table;
 
     /// <inheritdoc />
-    public override Matrix Forward(Batch batch)
+    public override Matrix Forward(Batch batch, Workspace ws)
     {
-        var order1 = _linear.Forward(batch);
-        var order2 = _fm.Forward(_embedding.Forward(batch));
-        _logits.Reshape(batch.Size, 1);
-        System.Numerics.Tensors.TensorPrimitives.Add(order1.Span, order2.Span, _logits.Span);
-        return _logits;
+        var order1 = _linear.Forward(batch, ws);
+        var order2 = _fm.Forward(_embedding.Forward(batch, ws), ws);
+        var logits = Logits(batch.Size, ws);
+        System.Numerics.Tensors.TensorPrimitives.Add(order1.Span, order2.Span, logits.Span);
+        return logits;
     }
 
     /// <inheritdoc />
@@ -46,9 +45,9 @@ public sealed class FactorizationMachineModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override void Backward(Matrix gradLogits)
+    public override void Backward(Matrix gradLogits, Workspace ws)
     {
-        _linear.Backward(gradLogits);
-        _embedding.Backward(_fm.Backward(gradLogits));
+        _linear.Backward(gradLogits, ws);
+        _embedding.Backward(_fm.Backward(gradLogits, ws), ws);
     }
 }

@@ -21,7 +21,6 @@ public sealed class FmDnnModel : CtrModel
     private readonly FactorizationMachine _fm;
     private readonly Embedding _dnnEmbedding;
     private readonly Sequential _dnn;
-    private readonly Matrix _logits = new();
 
     /// <summary>Builds the model.</summary>
     public FmDnnModel(ModelConfig config, FeatureSpace space) : base(config, space)
@@ -36,16 +35,16 @@ public sealed class FmDnnModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override Matrix Forward(Batch batch)
+    public override Matrix Forward(Batch batch, Workspace ws)
     {
-        var order1 = _linear.Forward(batch);                     // ⟨w,x⟩ + b
-        var order2 = _fm.Forward(_fmEmbedding.Forward(batch));   // Σ⟨V_i,V_j⟩x_i x_j
-        var yDnn = _dnn.Forward(_dnnEmbedding.Forward(batch));   // y_DNN on U
-        _logits.Reshape(batch.Size, 1);
-        var z = _logits.Span;
+        var order1 = _linear.Forward(batch, ws);                 // ⟨w,x⟩ + b
+        var order2 = _fm.Forward(_fmEmbedding.Forward(batch, ws), ws);   // Σ⟨V_i,V_j⟩x_i x_j
+        var yDnn = _dnn.Forward(_dnnEmbedding.Forward(batch, ws), ws);   // y_DNN on U
+        var logits = Logits(batch.Size, ws);
+        var z = logits.Span;
         System.Numerics.Tensors.TensorPrimitives.Add(order1.Span, order2.Span, z);
         System.Numerics.Tensors.TensorPrimitives.Add(z, yDnn.Span, z);
-        return _logits;
+        return logits;
     }
 
     /// <inheritdoc />
@@ -59,10 +58,10 @@ public sealed class FmDnnModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override void Backward(Matrix gradLogits)
+    public override void Backward(Matrix gradLogits, Workspace ws)
     {
-        _linear.Backward(gradLogits);
-        _fmEmbedding.Backward(_fm.Backward(gradLogits));
-        _dnnEmbedding.Backward(_dnn.Backward(gradLogits));
+        _linear.Backward(gradLogits, ws);
+        _fmEmbedding.Backward(_fm.Backward(gradLogits, ws), ws);
+        _dnnEmbedding.Backward(_dnn.Backward(gradLogits, ws), ws);
     }
 }

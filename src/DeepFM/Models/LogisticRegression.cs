@@ -18,11 +18,11 @@ public sealed class LogisticRegression : CtrModel
     }
 
     /// <inheritdoc />
-    public override Matrix Forward(Batch batch) => _linear.Forward(batch);
+    public override Matrix Forward(Batch batch, Workspace ws) => _linear.Forward(batch, ws);
 
     /// <inheritdoc />
     public override string ToOnnx(Export.OnnxGraph graph) => _linear.ToOnnx(graph);
 
     /// <inheritdoc />
-    public override void Backward(Matrix gradLogits) => _linear.Backward(gradLogits);
+    public override void Backward(Matrix gradLogits, Workspace ws) => _linear.Backward(gradLogits, ws);
 }

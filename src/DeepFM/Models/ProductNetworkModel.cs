@@ -36,11 +36,11 @@ public sealed class ProductNetworkModel : CtrModel
     public ProductKind Kind => _product.Kind;
 
     /// <inheritdoc />
-    public override Matrix Forward(Batch batch)
+    public override Matrix Forward(Batch batch, Workspace ws)
     {
-        var z = _embedding.Forward(batch);               // z = [e_1, …, e_m]
-        var zp = _product.Forward(z);                    // [z, p]
-        return _dnn.Forward(zp);                         // logit
+        var z = _embedding.Forward(batch, ws);           // z = [e_1, …, e_m]
+        var zp = _product.Forward(z, ws);                // [z, p]
+        return _dnn.Forward(zp, ws);                     // logit
     }
 
     /// <inheritdoc />
@@ -48,6 +48,6 @@ public sealed class ProductNetworkModel : CtrModel
         _dnn.ToOnnx(graph, _product.ToOnnx(graph, _embedding.ToOnnx(graph)));
 
     /// <inheritdoc />
-    public override void Backward(Matrix gradLogits) =>
-        _embedding.Backward(_product.Backward(_dnn.Backward(gradLogits)));
+    public override void Backward(Matrix gradLogits, Workspace ws) =>
+        _embedding.Backward(_product.Backward(_dnn.Backward(gradLogits, ws), ws), ws);
 }

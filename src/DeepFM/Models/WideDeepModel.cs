@@ -19,7 +19,6 @@ public sealed class WideDeepModel : CtrModel
     private readonly FeaturesLinear _linear;
     private readonly Embedding _embedding;
     private readonly Sequential _dnn;
-    private readonly Matrix _logits = new();
 
     /// <summary>Builds the model.</summary>
     public WideDeepModel(ModelConfig config, FeatureSpace space) : base(config, space)
@@ -32,13 +31,13 @@ public sealed class WideDeepModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override Matrix Forward(Batch batch)
+    public override Matrix Forward(Batch batch, Workspace ws)
     {
-        var yLr = _linear.Forward(batch);                // ⟨w,x⟩ + b
-        var yDnn = _dnn.Forward(_embedding.Forward(batch));
-        _logits.Reshape(batch.Size, 1);
-        System.Numerics.Tensors.TensorPrimitives.Add(yLr.Span, yDnn.Span, _logits.Span);
-        return _logits;
+        var yLr = _linear.Forward(batch, ws);            // ⟨w,x⟩ + b
+        var yDnn = _dnn.Forward(_embedding.Forward(batch, ws), ws);
+        var logits = Logits(batch.Size, ws);
+        System.Numerics.Tensors.TensorPrimitives.Add(yLr.Span, yDnn.Span, logits.Span);
+        return logits;
     }
 
     /// <inheritdoc />
@@ -50,9 +49,9 @@ public sealed class WideDeepModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override void Backward(Matrix gradLogits)
+    public override void Backward(Matrix gradLogits, Workspace ws)
     {
-        _linear.Backward(gradLogits);
-        _embedding.Backward(_dnn.Backward(gradLogits));
+        _linear.Backward(gradLogits, ws);
+        _embedding.Backward(_dnn.Backward(gradLogits, ws), ws);
     }
 }

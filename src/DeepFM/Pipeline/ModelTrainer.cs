@@ -23,8 +23,9 @@ public static class ModelTrainer
         var space = new FeatureSpace(data.FeatureMap.FieldCount, data.FeatureMap.FeatureCount);
         var model = ModelRegistry.Create(config, space);
         var result = new Trainer(options).Fit(model, data.Train, data.Valid, observer, cancel);
-        EvalResult? valid = data.Valid is null ? null : Predictor.Evaluate(model, data.Valid);
-        EvalResult? test = data.Test is null ? null : Predictor.Evaluate(model, data.Test);
+        var ws = new Engine.Workspace(isTraining: false, Engine.ComputeContext.Default.WithThreads(options.Threads));
+        EvalResult? valid = data.Valid is null ? null : Predictor.Evaluate(model, data.Valid, ws);
+        EvalResult? test = data.Test is null ? null : Predictor.Evaluate(model, data.Test, ws);
         var metadata = new ModelMetadata
         {
             TrainData = trainPath,

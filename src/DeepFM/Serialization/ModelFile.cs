@@ -164,7 +164,6 @@ public static class ModelFile
                 var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Value.AsSpan());
                 r.BaseStream.ReadExactly(bytes);
             }
-            model.SetTraining(false);
             return new SavedModel(model, map, header.Metadata);
         }
         catch (UserInputException) { throw; }

@@ -89,7 +89,7 @@ public static class CriteoSynth
         ArgumentNullException.ThrowIfNull(data);
         var clock = Stopwatch.StartNew();
         var world = new SynthWorld(options);
-        int threads = options.MaxThreads > 0 ? options.MaxThreads : Parallelism.MaxDegree;
+        int threads = options.MaxThreads > 0 ? options.MaxThreads : Environment.ProcessorCount;
         long rows = options.Rows;
         long blockCount = (rows + BlockRows - 1) / BlockRows;
         int wave = (int)Math.Min(blockCount, threads * 2L);

@@ -50,7 +50,7 @@ public sealed record SynthOptions
     /// <summary>Multiplier of every field's missing rate (default 1; 0 gives no missing values). Rates are clamped to 0.95.</summary>
     public double MissingRateScale { get; init; } = 1.0;
 
-    /// <summary>Most threads to use; 0 (default) means <see cref="Engine.Parallelism.MaxDegree"/>. The output does
+    /// <summary>Most threads to use; 0 (default) means every core. The output does
     /// not depend on it.</summary>
     public int MaxThreads { get; init; }
 

@@ -43,6 +43,9 @@ public sealed record EvaluationRecord(int Epoch, long Step, double TrainLoss, do
 public sealed record TrainResult(IReadOnlyList<EvaluationRecord> History, int BestEpoch, double BestValidAuc, double BestValidLogloss,
     int Epochs, TimeSpan TrainTime, long RowsSeen, bool StoppedEarly, bool Cancelled)
 {
+    /// <summary>The pre-training stage's result (FNN's FM stage), for models that have one.</summary>
+    public TrainResult? Pretraining { get; init; }
+
     /// <summary>Training rows per second.</summary>
     public double RowsPerSecond => TrainTime.TotalSeconds > 0 ? RowsSeen / TrainTime.TotalSeconds : 0;
 }

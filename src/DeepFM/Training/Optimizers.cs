@@ -12,7 +12,8 @@ namespace DeepFM.Training;
 /// </summary>
 public abstract class Optimizer
 {
-    private readonly Dictionary<Parameter, float[][]> _state = new(ReferenceEqualityComparer.Instance);
+    // Keyed by parameter name, not object: a checkpoint's state applies to a freshly built copy of the model.
+    private readonly Dictionary<string, float[][]> _state = new(StringComparer.Ordinal);
 
     /// <summary>Creates an optimizer with a learning rate.</summary>
     protected Optimizer(float learningRate) => LearningRate = learningRate;
@@ -24,8 +25,8 @@ public abstract class Optimizer
     /// batch; per-example algorithms such as FTRL use it to recover the summed gradient.</summary>
     public int BatchRows { get; set; } = 1;
 
-    /// <summary>Number of steps taken.</summary>
-    public long Steps { get; private set; }
+    /// <summary>Number of steps taken (Adam's bias corrections depend on it, so a resumed run restores it).</summary>
+    public long Steps { get; set; }
 
     /// <summary>Number of state arrays per parameter (Adam: 2, FTRL: 2, Adagrad: 1, SGD: 0).</summary>
     protected abstract int StateArrays { get; }
@@ -33,8 +34,12 @@ public abstract class Optimizer
     /// <summary>Initial value of the state arrays (Adagrad starts its accumulator above zero).</summary>
     protected virtual float InitialState(int index) => 0f;
 
-    /// <summary>Applies one update to every trainable parameter and clears their gradients.</summary>
-    public void Step(IReadOnlyList<Parameter> parameters)
+    /// <summary>Applies one update to every trainable parameter and clears their gradients, on all cores.</summary>
+    public void Step(IReadOnlyList<Parameter> parameters) => Step(parameters, ComputeContext.Default);
+
+    /// <summary>Applies one update to every trainable parameter and clears their gradients, with the threads of
+    /// <paramref name="compute"/> (the result does not depend on them: each scalar is updated by one thread).</summary>
+    public void Step(IReadOnlyList<Parameter> parameters, ComputeContext compute)
     {
         Steps++;
         BeginStep();
@@ -49,13 +54,13 @@ public abstract class Optimizer
                 // call (sequential memory, long vectors); few: visit the touched list.
                 bool scan = (long)touched.Count * ScanDensity >= p.Rows;
                 _job.Set(this, p, state, scan);
-                ParallelRanges.For(scan ? p.Rows : touched.Count, Math.Max(1, ParallelMinElements / p.Cols), _job);
+                compute.For(scan ? p.Rows : touched.Count, Math.Max(1, ParallelMinElements / p.Cols), _job);
                 touched.Clear();   // the job cleared the gradient rows
             }
             else
             {
                 _job.Set(this, p, state, scan: false);
-                ParallelRanges.For(p.Value.Length, ParallelMinElements, _job);
+                compute.For(p.Value.Length, ParallelMinElements, _job);
             }
         }
     }
@@ -68,7 +73,7 @@ public abstract class Optimizer
 
     private readonly UpdateJob _job = new();
 
-    /// <summary>Called once per <see cref="Step"/>, after <see cref="Steps"/> is incremented, before any
+    /// <summary>Called once per <see cref="Step(IReadOnlyList{Parameter}, ComputeContext)"/>, after <see cref="Steps"/> is incremented, before any
     /// <see cref="Update"/>: the place for per-step constants (Adam's bias corrections).</summary>
     protected virtual void BeginStep() { }
 
@@ -113,10 +118,10 @@ public abstract class Optimizer
         }
     }
 
-    /// <summary>The optimizer's per-parameter state arrays (for checkpoints and tests).</summary>
+    /// <summary>The optimizer's state arrays for <paramref name="p"/> (created on first use), keyed by its name.</summary>
     public float[][] State(Parameter p)
     {
-        if (!_state.TryGetValue(p, out var s))
+        if (!_state.TryGetValue(p.Name, out var s))
         {
             s = new float[StateArrays][];
             for (int i = 0; i < s.Length; i++)
@@ -125,9 +130,23 @@ public abstract class Optimizer
                 float init = InitialState(i);
                 if (init != 0) Array.Fill(s[i], init);
             }
-            _state[p] = s;
+            _state[p.Name] = s;
+        }
+        else if (s.Length > 0 && s[0].Length != p.Value.Length)
+        {
+            throw new InvalidOperationException($"Optimizer state for '{p.Name}' has {s[0].Length} values; the parameter has {p.Value.Length}.");
         }
         return s;
+    }
+
+    /// <summary>Every parameter's state arrays so far, by parameter name (what a checkpoint saves).</summary>
+    public IReadOnlyDictionary<string, float[][]> StateByName => _state;
+
+    /// <summary>Sets the state arrays of the parameter named <paramref name="name"/> (restoring a checkpoint).</summary>
+    public void SetState(string name, float[][] arrays)
+    {
+        if (arrays.Length != StateArrays) throw new ArgumentException($"{GetType().Name} keeps {StateArrays} state arrays per parameter, not {arrays.Length}.", nameof(arrays));
+        _state[name] = arrays;
     }
 
     private void UpdateRow(Parameter p, float[][] state, int offset, int length)

@@ -1,42 +1,42 @@
 using DeepFM.Data;
+using DeepFM.Engine;
 using DeepFM.Evaluation;
 using DeepFM.Models;
 
 namespace DeepFM.Training;
 
-/// <summary>Scores rows with a model in evaluation mode (no dropout; batch norm on running statistics).</summary>
+/// <summary>Scores rows with a model in evaluation mode (no dropout; batch norm on running statistics). Each call
+/// runs in an evaluation <see cref="Workspace"/> (its own, or the caller's), so scoring never disturbs a training
+/// pass and several threads can score with one model at once, each with its own workspace.</summary>
 public static class Predictor
 {
     /// <summary>Batch size for scoring.</summary>
     public const int DefaultBatchSize = 4096;
 
-    /// <summary>Click probabilities for every row of <paramref name="rows"/>, in order.</summary>
-    public static float[] Predict(CtrModel model, IRowSet rows, int batchSize = DefaultBatchSize)
+    /// <summary>Click probabilities for every row of <paramref name="rows"/>, in order, on all cores.</summary>
+    public static float[] Predict(CtrModel model, IRowSet rows, int batchSize = DefaultBatchSize) =>
+        Predict(model, rows, new Workspace(isTraining: false), batchSize);
+
+    /// <summary>Click probabilities for every row of <paramref name="rows"/>, in order, computed in <paramref name="ws"/>
+    /// (an evaluation workspace).</summary>
+    public static float[] Predict(CtrModel model, IRowSet rows, Workspace ws, int batchSize = DefaultBatchSize)
     {
+        if (ws.IsTraining) throw new ArgumentException("Prediction needs an evaluation workspace.", nameof(ws));
         var result = new float[rows.Count];
         var batch = new Batch(Math.Max(1, Math.Min(batchSize, Math.Max(1, rows.Count))), rows.FieldCount);
-        bool wasTraining = model.IsTraining;
-        model.SetTraining(false);
-        try
+        for (int start = 0; start < rows.Count; start += batch.Capacity)
         {
-            for (int start = 0; start < rows.Count; start += batch.Capacity)
-            {
-                int count = Math.Min(batch.Capacity, rows.Count - start);
-                rows.Slice(start, count, batch);
-                PredictBatch(model, batch, result.AsSpan(start, count));
-            }
-        }
-        finally
-        {
-            model.SetTraining(wasTraining);
+            int count = Math.Min(batch.Capacity, rows.Count - start);
+            rows.Slice(start, count, batch);
+            PredictBatch(model, batch, result.AsSpan(start, count), ws);
         }
         return result;
     }
 
-    /// <summary>Probabilities for one batch (the model must already be in evaluation mode).</summary>
-    public static void PredictBatch(CtrModel model, Batch batch, Span<float> probabilities)
+    /// <summary>Probabilities for one batch, computed in the evaluation workspace <paramref name="ws"/>.</summary>
+    public static void PredictBatch(CtrModel model, Batch batch, Span<float> probabilities, Workspace ws)
     {
-        var logits = model.Forward(batch).Span;
+        var logits = model.Forward(batch, ws).Span;
         System.Numerics.Tensors.TensorPrimitives.Sigmoid(logits, probabilities);
     }
 
@@ -57,4 +57,8 @@ public static class Predictor
     /// <summary>AUC and logloss of the model on the rows.</summary>
     public static EvalResult Evaluate(CtrModel model, IRowSet rows, int batchSize = DefaultBatchSize) =>
         EvalResult.Of(Predict(model, rows, batchSize), Labels(rows));
+
+    /// <summary>AUC and logloss of the model on the rows, computed in the evaluation workspace <paramref name="ws"/>.</summary>
+    public static EvalResult Evaluate(CtrModel model, IRowSet rows, Workspace ws, int batchSize = DefaultBatchSize) =>
+        EvalResult.Of(Predict(model, rows, ws, batchSize), Labels(rows));
 }

@@ -3,7 +3,7 @@ namespace DeepFM.Training;
 /// <summary>Settings of the training loop (the model's own hyper-parameters are in <see cref="Models.ModelConfig"/>).</summary>
 /// <remarks>The initialisers are the library's defaults, which the command line and the ML.NET trainer also use.
 /// <see cref="Optimizer"/> and <see cref="LearningRate"/> default per model: left null, they are filled in by
-/// <see cref="ResolveFor"/>, which <see cref="Trainer.Fit"/> applies for the model it trains.</remarks>
+/// <see cref="ResolveFor"/>, which <see cref="Trainer"/> applies for the model it trains.</remarks>
 public sealed record TrainOptions
 {
     /// <summary>Most passes over the training rows; early stopping usually ends sooner.</summary>
@@ -43,6 +43,9 @@ public sealed record TrainOptions
 
     /// <summary>Global gradient-norm clip (0 = off).</summary>
     public float ClipNorm { get; init; } = 10f;
+
+    /// <summary>Most threads the numeric kernels use (0 = all cores). Results do not depend on it.</summary>
+    public int Threads { get; init; }
 
     /// <summary>Restore the weights of the best validation evaluation at the end.</summary>
     public bool RestoreBest { get; init; } = true;

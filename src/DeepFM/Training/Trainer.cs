@@ -15,9 +15,11 @@ public sealed class Trainer
 {
     private readonly TrainOptions _options;
     private readonly IGradientReducer _reducer;
+    private readonly ISampler _sampler;
 
-    /// <summary>Creates a trainer.</summary>
-    public Trainer(TrainOptions options, IGradientReducer? reducer = null)
+    /// <summary>Creates a trainer. <paramref name="reducer"/> combines gradients across processes (none: one process);
+    /// <paramref name="sampler"/> orders each epoch (none: a full shuffle seeded by <see cref="TrainOptions.Seed"/>).</summary>
+    public Trainer(TrainOptions options, IGradientReducer? reducer = null, ISampler? sampler = null)
     {
         if (options.BatchSize < 1) throw new UserInputException("--batch-size must be at least 1.");
         if (options.Epochs < 1) throw new UserInputException("--epochs must be at least 1.");
@@ -29,13 +31,32 @@ public sealed class Trainer
         if (options.EvalEverySteps < 0) throw new UserInputException("--eval-every must be non-negative (0 = every epoch).");
         if (options.Optimizer is { } name) _ = Optimizer.Create(name, options.LearningRate ?? ModelDefaults.LearningRate(name));   // unknown names fail before any data is read
         _options = options;
+        if (options.Threads < 0) throw new UserInputException("--threads must be non-negative (0 = all cores).");
         _reducer = reducer ?? LocalGradientReducer.Instance;
+        _sampler = sampler ?? new ShuffleSampler(options.Seed);
     }
 
     /// <summary>Trains <paramref name="model"/> on <paramref name="train"/>, validating on <paramref name="valid"/> when given.</summary>
     public TrainResult Fit(CtrModel model, IRowSet train, IRowSet? valid, ITrainingObserver? observer = null,
         CancellationToken cancel = default, Optimizer? optimizer = null)
     {
+        var options = _options.ResolveFor(model.Config.Model);
+        var state = new TrainingState(optimizer ?? Optimizer.Create(options.Optimizer!, options.LearningRate!.Value));
+        var result = Fit(model, train, valid, state, observer, cancel);
+        // Nothing can continue this run, so a cancelled one also ends on its best weights.
+        if (result.Cancelled) state.RestoreBest(model.Parameters());
+        return result;
+    }
+
+    /// <summary>Trains <paramref name="model"/> from <paramref name="state"/> (a new one, or one a previous call left,
+    /// which it continues exactly: same order, same masks, same updates as if it had never stopped) until the epochs
+    /// run out, early stopping ends the run, or <paramref name="cancel"/> fires; advances <paramref name="state"/>.
+    /// A finished run ends on the best weights (when the options restore them); a cancelled one keeps its latest, so
+    /// that it can be continued (<see cref="TrainingState.RestoreBest"/> applies the best).</summary>
+    public TrainResult Fit(CtrModel model, IRowSet train, IRowSet? valid, TrainingState state, ITrainingObserver? observer = null,
+        CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
         // Unset options take the defaults of the model being trained (ModelDefaults).
         var options = _options.ResolveFor(model.Config.Model);
         if (train.Count == 0) throw new UserInputException("The training data has no rows.");
@@ -43,112 +64,153 @@ public sealed class Trainer
         // Validation labels are read once; each evaluation then only scores the rows.
         float[]? validLabels = valid is null ? null : Predictor.Labels(valid);
         if (validLabels is not null) RequireBothClasses(validLabels, "validation");
+        var compute = ComputeContext.Default.WithThreads(_options.Threads);
         var trainClock = new Stopwatch();
-        trainClock.Start();
-        if (model is IPretrainedModel pre) pre.Pretrain(train, valid, options, observer, cancel);
-        trainClock.Stop();
+        if (model is IPretrainedModel pre && state.Pretraining is null && state.Step == 0)
+        {
+            trainClock.Start();
+            state.Pretraining = Pretrain(pre, train, valid, options, observer, cancel);
+            trainClock.Stop();
+        }
 
-        optimizer ??= Optimizer.Create(options.Optimizer!, options.LearningRate!.Value);
+        var optimizer = state.Optimizer;
         var parameters = model.Parameters();
-        var rows = new int[train.Count];
-        for (int i = 0; i < rows.Length; i++) rows[i] = i;
-        var rng = Rng.Derive(_options.Seed, 7919);
+        var order = new int[train.Count];
         var batch = new Batch(Math.Min(_options.BatchSize, train.Count), train.FieldCount);
         var gradLogits = new Matrix();
-        var history = new List<EvaluationRecord>();
-        float[][]? best = null;
-        double bestAuc = double.NegativeInfinity, bestLogloss = double.NaN;
-        int bestEpoch = 0, badEvaluations = 0, epoch = 0;
-        long step = 0, rowsSeen = 0;
-        bool stop = false, cancelled = false;
-        double periodLoss = 0;
-        long periodRows = 0;
+        var ws = new Workspace(isTraining: true, compute);
+        var evalWs = new Workspace(isTraining: false, compute);
+        bool cancelled = false;
+        var timeBefore = state.TrainTime;
+        bool stop = state.StoppedEarly;
 
-        model.SetTraining(true);
-        while (!stop && epoch < _options.Epochs)
+        while (!stop && !(state.EpochFinished && state.Epoch >= _options.Epochs))
         {
-            epoch++;
-            rng.Shuffle(rows);
+            if (state.EpochFinished)
+            {
+                state.Epoch++;
+                state.EpochPosition = 0;
+                state.EpochFinished = false;
+                state.EpochLoss = 0;
+                state.EpochRows = 0;
+            }
+            int epoch = state.Epoch;
+            _sampler.Order(epoch, order);
             var epochClock = Stopwatch.StartNew();
-            double epochLoss = 0;
-            long epochRows = 0;
+            long rowsAtStart = state.EpochRows;
             trainClock.Start();
-            for (int start = 0; start < rows.Length && !stop; start += batch.Capacity)
+            for (int start = (int)state.EpochPosition; start < order.Length && !stop; start = (int)state.EpochPosition)
             {
                 if (cancel.IsCancellationRequested) { cancelled = stop = true; break; }
-                int count = Math.Min(batch.Capacity, rows.Length - start);
-                train.Gather(rows.AsSpan(start, count), batch);
-                var logits = model.Forward(batch);
+                int count = Math.Min(batch.Capacity, order.Length - start);
+                train.Gather(order.AsSpan(start, count), batch);
+                ws.Step = state.Step;
+                var logits = model.Forward(batch, ws);
                 gradLogits.Reshape(count, 1);
                 double loss = SigmoidCrossEntropy.Compute(logits.Span, batch.Labels, gradLogits.Span);
-                if (double.IsNaN(loss)) throw new TrainingDivergedException($"Training diverged (loss is NaN) at epoch {epoch}, step {step}; lower --lr or check for extreme input values.");
-                model.Backward(gradLogits);
+                if (double.IsNaN(loss)) throw new TrainingDivergedException($"Training diverged (loss is NaN) at epoch {epoch}, step {state.Step}; lower --lr or check for extreme input values.");
+                model.Backward(gradLogits, ws);
                 _reducer.Reduce(parameters);
                 if (_options.ClipNorm > 0) ClipGradients(parameters, _options.ClipNorm);
                 optimizer.BatchRows = count;
-                optimizer.Step(parameters);
-                step++;
-                rowsSeen += count;
-                epochLoss += loss * count;
-                epochRows += count;
-                periodLoss += loss * count;
-                periodRows += count;
+                optimizer.Step(parameters, compute);
+                state.Step++;
+                state.RowsSeen += count;
+                state.EpochPosition = start + count;
+                state.EpochLoss += loss * count;
+                state.EpochRows += count;
+                state.PeriodLoss += loss * count;
+                state.PeriodRows += count;
+                bool endOfEpoch = start + count >= order.Length;
+                if (endOfEpoch) state.EpochFinished = true;
 
-                if (observer is not null && (step % 10 == 0 || start + count >= rows.Length))
+                if (observer is not null && (state.Step % 10 == 0 || endOfEpoch))
                 {
                     double seconds = epochClock.Elapsed.TotalSeconds;
-                    double rate = epochRows / Math.Max(seconds, 1e-9);
-                    double fraction = (double)(start + count) / rows.Length;
-                    var eta = TimeSpan.FromSeconds((rows.Length - start - count) / Math.Max(rate, 1e-9));
-                    observer.OnProgress(new TrainProgress(epoch, step, fraction, rate, epochLoss / epochRows, eta));
+                    double rate = (state.EpochRows - rowsAtStart) / Math.Max(seconds, 1e-9);
+                    double fraction = (double)(start + count) / order.Length;
+                    var eta = TimeSpan.FromSeconds((order.Length - start - count) / Math.Max(rate, 1e-9));
+                    observer.OnProgress(new TrainProgress(epoch, state.Step, fraction, rate, state.EpochLoss / state.EpochRows, eta));
                 }
 
-                bool endOfEpoch = start + count >= rows.Length;
-                bool evalNow = _options.EvalEverySteps > 0 ? step % _options.EvalEverySteps == 0 || (endOfEpoch && epoch == _options.Epochs) : endOfEpoch;
+                bool evalNow = _options.EvalEverySteps > 0
+                    ? state.Step % _options.EvalEverySteps == 0 || (endOfEpoch && epoch == _options.Epochs)
+                    : endOfEpoch;
                 if (!evalNow) continue;
 
                 trainClock.Stop();
-                double auc = double.NaN, logloss = double.NaN;
-                bool improved;
-                if (valid is not null)
-                {
-                    var result = EvalResult.Of(Predictor.Predict(model, valid, Math.Max(_options.BatchSize, Predictor.DefaultBatchSize)), validLabels);
-                    (auc, logloss) = (result.Auc, result.Logloss);
-                    improved = auc > bestAuc + _options.MinImprovement;
-                }
-                else
-                {
-                    improved = true;   // nothing to compare: keep the latest weights
-                }
-                var record = new EvaluationRecord(epoch, step, periodLoss / Math.Max(1, periodRows), auc, logloss, optimizer.LearningRate, improved, trainClock.Elapsed);
-                history.Add(record);
-                observer?.OnEvaluation(record);
-                periodLoss = 0;
-                periodRows = 0;
-                if (improved)
-                {
-                    bestAuc = valid is null ? double.NaN : auc;
-                    bestLogloss = logloss;
-                    bestEpoch = epoch;
-                    badEvaluations = 0;
-                    if (_options.RestoreBest && valid is not null) best = Snapshot(parameters, best);
-                }
-                else
-                {
-                    badEvaluations++;
-                    optimizer.LearningRate = Math.Max(_options.MinLearningRate, optimizer.LearningRate * _options.LrDecayOnPlateau);
-                    if (badEvaluations >= _options.Patience) stop = true;
-                }
-                model.SetTraining(true);
+                Evaluate(model, valid, validLabels, options, state, parameters, evalWs, observer, timeBefore + trainClock.Elapsed);
+                if (state.StoppedEarly) stop = true;
                 trainClock.Start();
             }
             trainClock.Stop();
         }
 
-        if (best is not null) Restore(parameters, best);
-        model.SetTraining(false);
-        return new TrainResult(history, bestEpoch, bestAuc, bestLogloss, epoch, trainClock.Elapsed, rowsSeen,
-            StoppedEarly: stop && !cancelled, Cancelled: cancelled);
+        state.TrainTime = timeBefore + trainClock.Elapsed;
+        if (!cancelled && state.Best is not null) state.RestoreBest(parameters);
+        return new TrainResult(state.History.ToArray(), state.BestEpoch, state.BestAuc, state.BestLogloss, state.Epoch, state.TrainTime,
+            state.RowsSeen, StoppedEarly: state.StoppedEarly && !cancelled, Cancelled: cancelled) { Pretraining = state.Pretraining };
+    }
+
+    /// <summary>One validation: records it, keeps the best weights, and on a plateau lowers the learning rate and
+    /// runs down the patience.</summary>
+    private void Evaluate(CtrModel model, IRowSet? valid, float[]? validLabels, TrainOptions options, TrainingState state,
+        IReadOnlyList<Parameter> parameters, Workspace evalWs, ITrainingObserver? observer, TimeSpan trainTime)
+    {
+        var optimizer = state.Optimizer;
+        double auc = double.NaN, logloss = double.NaN;
+        bool improved;
+        if (valid is not null)
+        {
+            var result = EvalResult.Of(Predictor.Predict(model, valid, evalWs, Math.Max(options.BatchSize, Predictor.DefaultBatchSize)), validLabels);
+            (auc, logloss) = (result.Auc, result.Logloss);
+            improved = auc > state.BestAuc + options.MinImprovement;
+        }
+        else
+        {
+            improved = true;   // nothing to compare: keep the latest weights
+        }
+        var record = new EvaluationRecord(state.Epoch, state.Step, state.PeriodLoss / Math.Max(1, state.PeriodRows), auc, logloss,
+            optimizer.LearningRate, improved, trainTime);
+        state.History.Add(record);
+        observer?.OnEvaluation(record);
+        state.PeriodLoss = 0;
+        state.PeriodRows = 0;
+        if (improved)
+        {
+            state.BestAuc = valid is null ? double.NaN : auc;
+            state.BestLogloss = logloss;
+            state.BestEpoch = state.Epoch;
+            state.BadEvaluations = 0;
+            if (options.RestoreBest && valid is not null) state.SnapshotBest(parameters);
+        }
+        else
+        {
+            state.BadEvaluations++;
+            optimizer.LearningRate = Math.Max(options.MinLearningRate, optimizer.LearningRate * options.LrDecayOnPlateau);
+            if (state.BadEvaluations >= options.Patience) state.StoppedEarly = true;
+        }
+    }
+
+    /// <summary>Runs a model's pre-training stage (FNN's FM) under these options, with early stopping and the best
+    /// weights kept, and hands the trained stage to the model. The stage's validations stay in its own result; the
+    /// observer sees its live progress only.</summary>
+    private TrainResult Pretrain(IPretrainedModel model, IRowSet train, IRowSet? valid, TrainOptions options, ITrainingObserver? observer, CancellationToken cancel)
+    {
+        var stage = model.CreatePretrainingModel();
+        var stageObserver = observer is null ? null : new ProgressOnly(observer);
+        var result = new Trainer(options with { RestoreBest = true }, _reducer, _sampler).Fit(stage, train, valid, stageObserver, cancel);
+        model.InitializeFrom(stage);
+        return result;
+    }
+
+    /// <summary>Forwards a stage's live progress but not its validations: the caller's history is of the model's own
+    /// epochs, and the two would otherwise share epoch numbers.</summary>
+    private sealed class ProgressOnly(ITrainingObserver inner) : ITrainingObserver
+    {
+        public void OnProgress(in TrainProgress progress) => inner.OnProgress(progress);
+
+        public void OnEvaluation(EvaluationRecord record) { }
     }
 
     private static void RequireBothClasses(float[] labels, string what)
@@ -184,18 +246,6 @@ public sealed class Trainer
             else
                 System.Numerics.Tensors.TensorPrimitives.Multiply(p.Grad, scale, p.Grad);
         }
-    }
-
-    private static float[][] Snapshot(IReadOnlyList<Parameter> parameters, float[][]? into)
-    {
-        into ??= parameters.Select(p => new float[p.Value.Length]).ToArray();
-        for (int i = 0; i < parameters.Count; i++) parameters[i].Value.CopyTo(into[i], 0);
-        return into;
-    }
-
-    private static void Restore(IReadOnlyList<Parameter> parameters, float[][] from)
-    {
-        for (int i = 0; i < parameters.Count; i++) from[i].CopyTo(parameters[i].Value, 0);
     }
 }
 

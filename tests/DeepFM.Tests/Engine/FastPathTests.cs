@@ -5,16 +5,10 @@ using DeepFM.Training;
 namespace DeepFM.Tests.Engine;
 
 /// <summary>Fast (vectorised, multi-threaded) kernels against their plain definitions.</summary>
-[Collection(SequentialCollection.Name)]
 public class FastPathTests
 {
-    private static T WithThreads<T>(int threads, Func<T> body)
-    {
-        int saved = Parallelism.MaxDegree;
-        Parallelism.MaxDegree = threads;
-        try { return body(); }
-        finally { Parallelism.MaxDegree = saved; }
-    }
+    /// <summary>A training workspace whose kernels use at most <paramref name="threads"/> threads.</summary>
+    internal static Workspace Training(int threads) => new(isTraining: true, ComputeContext.Default.WithThreads(threads));
 
     [Theory]
     [InlineData(0.5f, 1)]
@@ -23,10 +17,10 @@ public class FastPathTests
     public void DropoutMaskFollowsItsDefinitionKeepRateAndSeed(float rate, int threads)
     {
         var x = GradientCheck.Random(300, 483, new Rng(1));   // 144,900 elements: two parts on two threads, not a multiple of 16
-        float[] Run(ulong seed) => WithThreads(threads, () => new Dropout(rate, new Rng(seed)).Forward(x).Span.ToArray());
+        float[] Run(ulong seed) => new Dropout(rate, new Rng(seed)).Forward(x, Training(threads)).Span.ToArray();
         var y = Run(5);
         var layer = new Dropout(rate, new Rng(5));
-        ulong key = new Rng(5).NextUInt64();     // the layer's first forward pass draws one key
+        ulong key = Dropout.Mix(new Rng(5).NextUInt64(), 0);     // the seed drawn at construction, mixed with step 0
         float scale = 1f / (1f - rate);
         int kept = 0;
         for (int i = 0; i < y.Length; i++)
@@ -38,7 +32,7 @@ public class FastPathTests
         Assert.InRange(kept / (double)y.Length, 1 - rate - 0.006, 1 - rate + 0.006);
         Assert.Equal(y, Run(5));                  // same seed, same mask
         Assert.NotEqual(y, Run(6));
-        Assert.Equal(y, WithThreads(3 - threads, () => new Dropout(rate, new Rng(5)).Forward(x).Span.ToArray()));
+        Assert.Equal(y, new Dropout(rate, new Rng(5)).Forward(x, Training(3 - threads)).Span.ToArray());
     }
 
     [Theory]
@@ -58,15 +52,16 @@ public class FastPathTests
             batch.ValueBuffer[i] = 0.5f + rng.NextFloat();
         }
         var grad = GradientCheck.Random(rows, fields * k, new Rng(10));
-        (float[] Grad, int[] Touched) Run(int threads) => WithThreads(threads, () =>
+        (float[] Grad, int[] Touched) Run(int threads)
         {
+            var ws = Training(threads);
             var layer = new Embedding(fields * perField, k, 0.01f, new Rng(1));
             if (!lazy) layer.Table.MakeDense();
-            layer.Forward(batch);
+            layer.Forward(batch, ws);
             layer.Table.Grad.AsSpan().Fill(0.25f);   // backward adds to what is there
-            layer.Backward(grad);
+            layer.Backward(grad, ws);
             return (layer.Table.Grad.ToArray(), lazy ? layer.Table.Touched!.Rows.ToArray() : []);
-        });
+        }
         // The definition: every entry's x·dL/de added into its row, in batch order.
         var expected = new float[fields * perField * k];
         expected.AsSpan().Fill(0.25f);
@@ -94,12 +89,13 @@ public class FastPathTests
         const int rows = 1200, m = 7, k = 10;   // k = 10: one 8-lane vector and a scalar tail; 1,200 rows: split over threads
         var e = GradientCheck.Random(rows, m * k, new Rng(21));
         var g = GradientCheck.Random(rows, 1, new Rng(22));
-        (float[] Y, float[] Dx) Run(int threads) => WithThreads(threads, () =>
+        (float[] Y, float[] Dx) Run(int threads)
         {
+            var ws = Training(threads);
             var fm = new FactorizationMachine(m, k);
-            var y = fm.Forward(e).Span.ToArray();
-            return (y, fm.Backward(g).Span.ToArray());
-        });
+            var y = fm.Forward(e, ws).Span.ToArray();
+            return (y, fm.Backward(g, ws).Span.ToArray());
+        }
         var one = Run(1);
         var two = Run(2);
         Assert.Equal(one.Y, two.Y);
@@ -156,13 +152,37 @@ public class FastPathTests
     }
 
     [Fact]
-    public void DropoutDrawsANewMaskEachPass()
+    public void DropoutDrawsANewMaskEachStepAndTheSameOneWithinAStep()
     {
         var x = GradientCheck.Random(64, 64, new Rng(1));
         var d = new Dropout(0.5f, new Rng(3));
-        var a = d.Forward(x).Span.ToArray();
-        var b = d.Forward(x).Span.ToArray();
+        var ws = Training(2);
+        var a = d.Forward(x, ws).Span.ToArray();
+        var again = d.Forward(x, ws).Span.ToArray();
+        ws.Step = 1;
+        var b = d.Forward(x, ws).Span.ToArray();
+        Assert.Equal(a, again);
         Assert.NotEqual(a, b);
+        // A fresh workspace at step 1 (a resumed run) draws what the first one drew at step 1.
+        Assert.Equal(b, d.Forward(x, new Workspace(isTraining: true) { Step = 1 }).Span.ToArray());
+    }
+
+    [Theory]
+    [InlineData(64, 40)]    // 40 rows × 64 columns: each half starts on a whole 4-element word
+    [InlineData(33, 21)]    // 33 columns: the second half starts mid-word, on the scalar path
+    public void DropoutOnTwoHalvesOfABatchWithTheirRowOffsetsMasksAsTheWholeBatch(int cols, int rows)
+    {
+        var x = GradientCheck.Random(rows, cols, new Rng(4));
+        var d = new Dropout(0.3f, new Rng(5));
+        var whole = d.Forward(x, new Workspace(isTraining: true) { Step = 7 }).Span.ToArray();
+        int top = rows / 2;
+        var first = new Matrix(top, cols);
+        var second = new Matrix(rows - top, cols);
+        x.Span[..(top * cols)].CopyTo(first.Span);
+        x.Span[(top * cols)..].CopyTo(second.Span);
+        var a = d.Forward(first, new Workspace(isTraining: true) { Step = 7 }).Span.ToArray();
+        var b = d.Forward(second, new Workspace(isTraining: true) { Step = 7, RowOffset = top }).Span.ToArray();
+        Assert.Equal(whole, a.Concat(b).ToArray());
     }
 
     [Fact]
@@ -217,7 +237,7 @@ public class FastPathTests
                 for (int d = 0; d < k; d++) g[d] += 1e-3f * w[r * k + d];   // g + λw, as TensorPrimitives.MultiplyAdd(w, λ, g)
                 Adam.ApplyScalar(c, w.AsSpan(r * k, k), g, m.AsSpan(r * k, k), v.AsSpan(r * k, k));
             }
-            WithThreads(2, () => { adam.Step([p]); return 0; });
+            adam.Step([p], ComputeContext.Default.WithThreads(2));
             Assert.Equal(w, p.Value);
             Assert.Equal(0, p.Touched!.Count);
             Assert.All(p.Grad, x => Assert.Equal(0f, x));
@@ -227,14 +247,11 @@ public class FastPathTests
     }
 }
 
-[Collection(SequentialCollection.Name)]
 public class TrainingStepDeterminismTests
 {
     private static (float[][] Values, long Allocated) Train(int threads, string model)
     {
-        int saved = Parallelism.MaxDegree;
-        Parallelism.MaxDegree = threads;
-        try
+        var ws = FastPathTests.Training(threads);
         {
             var space = new DeepFM.Models.FeatureSpace(6, 300);
             var net = DeepFM.Models.ModelRegistry.Create(new DeepFM.Models.ModelConfig { Model = model, EmbeddingSize = 10, Hidden = [64, 64], Dropout = 0.5f, Seed = 3 }, space);
@@ -250,17 +267,17 @@ public class TrainingStepDeterminismTests
                 for (int i = 0; i < b * 6; i++) { batch.IdBuffer[i] = (i % 6) * 50 + rng.NextInt(50); batch.ValueBuffer[i] = i % 7 == 0 ? 0.5f : 1f; }
                 for (int i = 0; i < b; i++) batch.LabelBuffer[i] = rng.NextFloat() < 0.3f ? 1 : 0;
                 long before = GC.GetAllocatedBytesForCurrentThread();
-                var z = net.Forward(batch);
+                ws.Step = step;
+                var z = net.Forward(batch, ws);
                 grad.Reshape(b, 1);
                 SigmoidCrossEntropy.Compute(z.Span, batch.Labels, grad.Span);
-                net.Backward(grad);
+                net.Backward(grad, ws);
                 Trainer.ClipGradients(ps, 1f);
-                adam.Step(ps);
+                adam.Step(ps, ws.Compute);
                 if (step >= 2) allocated += GC.GetAllocatedBytesForCurrentThread() - before;
             }
             return (ps.Select(p => (float[])p.Value.Clone()).ToArray(), allocated);
         }
-        finally { Parallelism.MaxDegree = saved; }
     }
 
     [Theory]

@@ -2,7 +2,6 @@ using DeepFM.Engine;
 
 namespace DeepFM.Tests.Engine;
 
-[Collection(SequentialCollection.Name)]
 public class GemmTests
 {
     private static float[] Random(Random rng, int len)
@@ -28,11 +27,11 @@ public class GemmTests
             C0 = Random(rng, Math.Max(0, (m - 1) * Ldc + n) + pad);
         }
 
-        public float[] Run(bool accumulate, bool reference = false)
+        public float[] Run(bool accumulate, bool reference = false, ComputeContext? context = null)
         {
             var c = (float[])C0.Clone();
             if (reference) Gemm.MultiplyReference(TA, TB, M, N, K, A, Lda, B, Ldb, c, Ldc, accumulate);
-            else Gemm.Multiply(TA, TB, M, N, K, A, Lda, B, Ldb, c, Ldc, accumulate);
+            else Gemm.Multiply(context ?? ComputeContext.Default, TA, TB, M, N, K, A, Lda, B, Ldb, c, Ldc, accumulate);
             return c;
         }
 
@@ -45,10 +44,10 @@ public class GemmTests
             return s;
         }
 
-        public void Check(bool accumulate)
+        public void Check(bool accumulate, ComputeContext? context = null)
         {
             var expected = Run(accumulate, reference: true);
-            var actual = Run(accumulate);
+            var actual = Run(accumulate, context: context);
             for (int idx = 0; idx < actual.Length; idx++)
             {
                 int i = idx / Ldc, j = idx % Ldc;
@@ -103,15 +102,10 @@ public class GemmTests
     {
         // The three calls of a Linear layer (W stored in×out), batch 1024, 390 → 200, as on two threads.
         var rng = new Random(17);
-        int saved = Parallelism.MaxDegree;
-        try
-        {
-            Parallelism.MaxDegree = 2;
-            new Case(rng, false, false, 1024, 200, 390, pad: 0).Check(accumulate: true);   // Y += X·W
-            new Case(rng, true, false, 390, 200, 1024, pad: 0).Check(accumulate: true);    // dW += Xᵀ·dY
-            new Case(rng, false, true, 1024, 390, 200, pad: 0).Check(accumulate: false);   // dX = dY·Wᵀ
-        }
-        finally { Parallelism.MaxDegree = saved; }
+        var two = ComputeContext.Default.WithThreads(2);
+        new Case(rng, false, false, 1024, 200, 390, pad: 0).Check(accumulate: true, two);   // Y += X·W
+        new Case(rng, true, false, 390, 200, 1024, pad: 0).Check(accumulate: true, two);    // dW += Xᵀ·dY
+        new Case(rng, false, true, 1024, 390, 200, pad: 0).Check(accumulate: false, two);   // dX = dY·Wᵀ
     }
 
     [Theory]
@@ -139,33 +133,23 @@ public class GemmTests
     public void ResultsAreBitwiseIdenticalForOneAndTwoThreads()
     {
         var rng = new Random(11);
-        int saved = Parallelism.MaxDegree;
-        try
+        foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
         {
-            foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
+            foreach (var (m, n, k) in new[] { (300, 170, 400), (97, 390, 900), (1, 400, 390), (64, 400, 400) })
             {
-                foreach (var (m, n, k) in new[] { (300, 170, 400), (97, 390, 900), (1, 400, 390), (64, 400, 400) })
-                {
-                    var c = new Case(rng, ta, tb, m, n, k, pad: 1);
-                    Parallelism.MaxDegree = 1;
-                    var one = c.Run(accumulate: true);
-                    Parallelism.MaxDegree = 2;
-                    var two = c.Run(accumulate: true);
-                    Assert.True(one.AsSpan().SequenceEqual(two), $"thread count changed the result ({c})");
-                }
+                var c = new Case(rng, ta, tb, m, n, k, pad: 1);
+                var one = c.Run(accumulate: true, context: ComputeContext.Serial);
+                var two = c.Run(accumulate: true, context: ComputeContext.Default.WithThreads(2));
+                Assert.True(one.AsSpan().SequenceEqual(two), $"thread count changed the result ({c})");
             }
         }
-        finally { Parallelism.MaxDegree = saved; }
     }
 
     [Fact]
     public void ConcurrentCallersGetTheSameResults()
     {
         var rng = new Random(13);
-        int saved = Parallelism.MaxDegree;
-        try
         {
-            Parallelism.MaxDegree = 2;
             var cases = new[] { new Case(rng, false, false, 200, 170, 300, 1), new Case(rng, true, false, 90, 160, 700, 0), new Case(rng, false, true, 150, 81, 200, 2) };
             var expected = cases.Select(c => c.Run(accumulate: false)).ToArray();
             string? failure = null;
@@ -182,52 +166,43 @@ public class GemmTests
             foreach (var th in threads) th.Join();
             Assert.Null(failure);
         }
-        finally { Parallelism.MaxDegree = saved; }
     }
 
     [Fact]
     public void SteadyStateAllocatesNothing()
     {
         var rng = new Random(5);
-        int saved = Parallelism.MaxDegree;
-        try
         {
             foreach (int threads in new[] { 1, 2 })
             {
-                Parallelism.MaxDegree = threads;
+                var context = ComputeContext.Default.WithThreads(threads);
                 foreach (var (ta, tb, m, n, k) in new[] { (false, false, 256, 200, 300), (true, false, 100, 90, 900), (false, true, 120, 400, 700), (false, true, 33, 1, 70), (true, false, 50, 1, 40), (false, false, 1, 400, 390) })
                 {
                     var c = new Case(rng, ta, tb, m, n, k, pad: 0);
                     var outC = (float[])c.C0.Clone();
-                    for (int i = 0; i < 3; i++) Gemm.Multiply(ta, tb, m, n, k, c.A, c.Lda, c.B, c.Ldb, outC, c.Ldc, false);
+                    for (int i = 0; i < 3; i++) Gemm.Multiply(context, ta, tb, m, n, k, c.A, c.Lda, c.B, c.Ldb, outC, c.Ldc, false);
                     long before = GC.GetAllocatedBytesForCurrentThread();
-                    for (int i = 0; i < 5; i++) Gemm.Multiply(ta, tb, m, n, k, c.A, c.Lda, c.B, c.Ldb, outC, c.Ldc, i > 0);
+                    for (int i = 0; i < 5; i++) Gemm.Multiply(context, ta, tb, m, n, k, c.A, c.Lda, c.B, c.Ldb, outC, c.Ldc, i > 0);
                     long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
                     Assert.True(allocated == 0, $"{allocated} bytes allocated ({c}, threads={threads})");
                 }
             }
         }
-        finally { Parallelism.MaxDegree = saved; }
     }
 
     [Fact]
     public void EveryKernelMatchesReference()
     {
-        var saved = Gemm.Kernel;
-        try
+        var rng = new Random(3);
+        foreach (var kernel in Gemm.AvailableKernels())
         {
-            var rng = new Random(3);
-            foreach (var kernel in Gemm.AvailableKernels())
+            var context = ComputeContext.Default.WithGemm(GemmSettings.Default with { Kernel = kernel });
+            foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
             {
-                Gemm.Kernel = kernel;
-                foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
-                {
-                    new Case(rng, ta, tb, 37, 85, 19, pad: 2).Check(accumulate: true);
-                    new Case(rng, ta, tb, 15, 33, 401, pad: 0).Check(accumulate: false);
-                }
+                new Case(rng, ta, tb, 37, 85, 19, pad: 2).Check(accumulate: true, context);
+                new Case(rng, ta, tb, 15, 33, 401, pad: 0).Check(accumulate: false, context);
             }
         }
-        finally { Gemm.Kernel = saved; }
     }
 
     [Theory]

@@ -67,21 +67,22 @@ internal static class GradientCheck
     }
 
     /// <summary>Checks a dense layer: loss = Σ output ⊙ R for a fixed random R, against input and parameter gradients.</summary>
-    public static void CheckLayer(Layer layer, Matrix input, Rng rng, string name)
+    public static void CheckLayer(Layer layer, Matrix input, Rng rng, string name, Workspace? ws = null)
     {
-        var probe = layer.Forward(input);
+        ws ??= new Workspace(isTraining: true);
+        var probe = layer.Forward(input, ws);
         var r = Random(probe.Rows, probe.Cols, rng);
         double Loss()
         {
-            var y = layer.Forward(input).Span;
+            var y = layer.Forward(input, ws).Span;
             var rs = r.Span;
             double s = 0;
             for (int i = 0; i < y.Length; i++) s += y[i] * (double)rs[i];
             return s;
         }
         foreach (var p in layer.Parameters()) p.ZeroGrad();
-        layer.Forward(input);
-        var dx = layer.Backward(r).Span.ToArray();
+        layer.Forward(input, ws);
+        var dx = layer.Backward(r, ws).Span.ToArray();
 
         var inputIdx = Sample(input.Span.Length, 60, rng);
         var inputBuffer = input.Buffer;

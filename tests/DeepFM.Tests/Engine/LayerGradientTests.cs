@@ -40,9 +40,8 @@ public class LayerGradientTests
     {
         var rng = new Rng(4);
         var bn = new BatchNorm(4);
-        bn.Forward(GradientCheck.Random(16, 4, rng, 3f));     // move the running statistics away from (0, 1)
-        bn.SetTraining(false);
-        GradientCheck.CheckLayer(bn, GradientCheck.Random(5, 4, rng), rng, "batchnorm-eval");
+        bn.Forward(GradientCheck.Random(16, 4, rng, 3f), new Workspace(isTraining: true));     // move the running statistics away from (0, 1)
+        GradientCheck.CheckLayer(bn, GradientCheck.Random(5, 4, rng), rng, "batchnorm-eval", new Workspace(isTraining: false));
     }
 
     [Fact]
@@ -61,7 +60,7 @@ public class LayerGradientTests
         var fm = new FactorizationMachine(m, k);
         var e = GradientCheck.Random(5, m * k, rng);
         // The sum-square identity must equal the explicit O(m²k) pairwise sum.
-        var y = fm.Forward(e).Span.ToArray();
+        var y = fm.Forward(e, new Workspace(isTraining: true)).Span.ToArray();
         for (int r = 0; r < 5; r++)
         {
             double explicitSum = 0;
@@ -79,9 +78,10 @@ public class LayerGradientTests
         var rng = new Rng(7);
         var dropout = new Dropout(0.3f, new Rng(8));
         var x = GradientCheck.Random(200, 50, rng);
-        var y = dropout.Forward(x).Span.ToArray();
+        var ws = new Workspace(isTraining: true);
+        var y = dropout.Forward(x, ws).Span.ToArray();
         var dy = GradientCheck.Random(200, 50, rng);
-        var dx = dropout.Backward(dy).Span.ToArray();
+        var dx = dropout.Backward(dy, ws).Span.ToArray();
         int dropped = 0;
         for (int i = 0; i < y.Length; i++)
         {
@@ -91,8 +91,7 @@ public class LayerGradientTests
             Assert.Equal(dy.Span[i] * mask, dx[i], 4);
         }
         Assert.InRange(dropped / (double)y.Length, 0.27, 0.33);
-        dropout.SetTraining(false);
-        Assert.Equal(x.Span.ToArray(), dropout.Forward(x).Span.ToArray());
+        Assert.Equal(x.Span.ToArray(), dropout.Forward(x, new Workspace(isTraining: false)).Span.ToArray());
     }
 
     [Fact]
@@ -106,16 +105,17 @@ public class LayerGradientTests
         float[] values = [1, 2, 1, 0.5f, -1, 1];
         ids.CopyTo(batch.IdBuffer, 0);
         values.CopyTo(batch.ValueBuffer, 0);
+        var ws = new Workspace(isTraining: true);
         double Loss(Matrix r)
         {
-            var y = emb.Forward(batch).Span;
+            var y = emb.Forward(batch, ws).Span;
             double s = 0;
             for (int i = 0; i < y.Length; i++) s += y[i] * (double)r.Span[i];
             return s;
         }
         var rMat = GradientCheck.Random(3, 6, rng);
-        emb.Forward(batch);
-        emb.Backward(rMat);
+        emb.Forward(batch, ws);
+        emb.Backward(rMat, ws);
         Assert.Equal(new[] { 1, 4, 7, 2 }, emb.Table.Touched!.Rows.ToArray());
         var idx = Enumerable.Range(0, 30).ToArray();
         var numeric = GradientCheck.Numeric(emb.Table.Value, idx, () => Loss(rMat));

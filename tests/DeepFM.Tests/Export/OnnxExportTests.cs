@@ -47,7 +47,6 @@ public class OnnxExportTests
             for (int i = 0; i < p.Value.Length; i++)
                 p.Value[i] = variance ? 0.2f + 2f * rng.NextSingle() : (rng.NextSingle() * 2 - 1) * 0.8f;
         }
-        model.SetTraining(false);
         return model;
     }
 
@@ -75,9 +74,10 @@ public class OnnxExportTests
         var batch = new Batch(rows, Fields) { Size = rows };
         ids.AsSpan(0, rows * Fields).CopyTo(batch.IdBuffer);
         values.AsSpan(0, rows * Fields).CopyTo(batch.ValueBuffer);
-        var logits = model.Forward(batch).Span.ToArray();
+        var ws = new Workspace(isTraining: false);
+        var logits = model.Forward(batch, ws).Span.ToArray();
         var p = new float[rows];
-        Predictor.PredictBatch(model, batch, p);
+        Predictor.PredictBatch(model, batch, p, ws);
         return (p, logits);
     }
 

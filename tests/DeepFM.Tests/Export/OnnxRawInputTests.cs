@@ -59,7 +59,6 @@ public class OnnxRawInputTests
         foreach (var param in model.Parameters())
             for (int i = 0; i < param.Value.Length; i++)
                 param.Value[i] = param.Name.EndsWith("running_var", StringComparison.Ordinal) ? 0.5f + rng.NextSingle() : rng.NextSingle() - 0.5f;
-        model.SetTraining(false);
         var saved = new SavedModel(model, map, new DeepFM.Serialization.ModelMetadata());
 
         using var encoded = DataPipeline.EncodeWith(test, map, null);

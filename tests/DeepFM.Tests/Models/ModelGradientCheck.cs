@@ -39,10 +39,11 @@ internal static class ModelGradientCheck
             for (int i = 0; i < p.Value.Length; i++) p.Value[i] += (float)(rng.NextGaussian() * 0.1);
         var batch = RandomBatch(space, 16, rng);
         var grad = new Matrix();
+        var ws = new Workspace(isTraining: true);
 
         double Loss()
         {
-            var logits = net.Forward(batch);
+            var logits = net.Forward(batch, ws);
             grad.Reshape(batch.Size, 1);
             return SigmoidCrossEntropy.Compute(logits.Span, batch.Labels, grad.Span);
         }
@@ -50,7 +51,7 @@ internal static class ModelGradientCheck
         var parameters = net.Parameters();
         foreach (var p in parameters) p.ZeroGrad();
         Loss();
-        net.Backward(grad);
+        net.Backward(grad, ws);
 
         foreach (var p in parameters.Where(p => p.IsTrainable))
         {

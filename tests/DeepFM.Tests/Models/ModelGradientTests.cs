@@ -44,7 +44,7 @@ public class ModelGradientTests
         var batch = ModelGradientCheck.RandomBatch(space, 6, new DeepFM.Engine.Rng(3));
         var w = deepfm.Parameters().Single(p => p.Name == "linear.w.table").Value;
         var v = deepfm.Parameters().Single(p => p.Name == "embedding.table");
-        var logits = deepfm.Forward(batch).Span.ToArray();
+        var logits = deepfm.Forward(batch, new DeepFM.Engine.Workspace(isTraining: false)).Span.ToArray();
         int m = space.FieldCount, k = 3;
         for (int r = 0; r < 6; r++)
         {

@@ -64,10 +64,13 @@ public class FnnPretrainingTests
         var data = PlantedData.Create(train: 3_000, valid: 500, test: 10, seed: 7);
         var fnn = (FnnModel)ModelRegistry.Create(ModelLearningTests.Config("fnn"), PlantedData.Space);
         var before = fnn.Embeddings.Value.ToArray();
-        fnn.Pretrain(data.Train, data.Valid, ModelLearningTests.Options with { Epochs = 2 }, observer: null);
+        // Stage 1 alone, as the trainer runs it: train the stage model, then hand it to the FNN.
+        var stage = fnn.CreatePretrainingModel();
+        new Trainer(ModelLearningTests.Options with { Epochs = 2, RestoreBest = true }).Fit(stage, data.Train, data.Valid);
+        ((IPretrainedModel)fnn).InitializeFrom(stage);
 
-        var fm = fnn.PretrainedFm ?? throw new Xunit.Sdk.XunitException("Pretrain kept no FM");
-        Assert.NotNull(fnn.PretrainResult);
+        var fm = fnn.PretrainedFm ?? throw new Xunit.Sdk.XunitException("InitializeFrom kept no FM");
+        Assert.Same(stage, fm);
         int k = ModelLearningTests.Config("fnn").EmbeddingSize;
         Assert.Equal(k + 1, fnn.Embeddings.Cols);
         for (int i = 0; i < fnn.Embeddings.Rows; i++)
@@ -89,7 +92,9 @@ public class FnnPretrainingTests
         var observer = new RecordingObserver();
         var result = new Trainer(ModelLearningTests.Options with { Epochs = 1 }).Fit(fnn, data.Train, data.Valid, observer);
         Assert.NotNull(fnn.PretrainedFm);
-        // The FM stage reports live progress but keeps its validations to itself (they are in PretrainResult).
+        Assert.NotNull(result.Pretraining);
+        Assert.NotEmpty(result.Pretraining!.History);
+        // The FM stage reports live progress but keeps its validations to itself (they are in result.Pretraining).
         Assert.Equal(result.History, observer.Evaluations);
         // The trainer reports progress at least at the end of each epoch: one epoch per stage makes at least two calls.
         Assert.True(observer.ProgressCalls >= 2, "FM-stage progress was not forwarded");

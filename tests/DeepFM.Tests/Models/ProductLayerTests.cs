@@ -4,7 +4,6 @@ using DeepFM.Tests.Engine;
 
 namespace DeepFM.Tests.Models;
 
-[Collection(SequentialCollection.Name)]
 public class ProductLayerTests
 {
     // One row, m = 3 fields, k = 2: e_1 = (1, 2), e_2 = (3, −1), e_3 = (0, 5).
@@ -20,7 +19,7 @@ public class ProductLayerTests
     public void InnerProductsAreThePairwiseDotProducts()
     {
         // ⟨e1,e2⟩ = 3 − 2 = 1, ⟨e1,e3⟩ = 0 + 10 = 10, ⟨e2,e3⟩ = 0 − 5 = −5.
-        var y = new InnerProduct(3, 2).Forward(HandInput());
+        var y = new InnerProduct(3, 2).Forward(HandInput(), new Workspace(isTraining: false));
         Assert.Equal(new float[] { 1, 10, -5 }, y.Span.ToArray());
     }
 
@@ -28,7 +27,7 @@ public class ProductLayerTests
     public void OuterProductIsTheUpperTriangleOfTheSummedEmbeddingSquared()
     {
         // f_Σ = (4, 6): f0·f0 = 16, f0·f1 = 24, f1·f1 = 36.
-        var y = new OuterProduct(3, 2).Forward(HandInput());
+        var y = new OuterProduct(3, 2).Forward(HandInput(), new Workspace(isTraining: false));
         Assert.Equal(new float[] { 16, 24, 36 }, y.Span.ToArray());
     }
 
@@ -40,7 +39,7 @@ public class ProductLayerTests
     {
         var layer = new ProductLayer(3, 2, kind);
         Assert.Equal(expected.Length, layer.Outputs);
-        Assert.Equal(expected, layer.Forward(HandInput()).Span.ToArray());
+        Assert.Equal(expected, layer.Forward(HandInput(), new Workspace(isTraining: false)).Span.ToArray());
     }
 
     [Fact]
@@ -49,8 +48,9 @@ public class ProductLayerTests
         var rng = new Rng(21);
         int m = 5, k = 3, b = 4;
         var e = GradientCheck.Random(b, m * k, rng);
-        var inner = new InnerProduct(m, k).Forward(e);
-        var outer = new OuterProduct(m, k).Forward(e);
+        var ws = new Workspace(isTraining: false);
+        var inner = new InnerProduct(m, k).Forward(e, ws);
+        var outer = new OuterProduct(m, k).Forward(e, ws);
         for (int r = 0; r < b; r++)
         {
             int p = 0;
@@ -101,13 +101,14 @@ public class ProductLayerTests
         var layer = new ProductLayer(6, 4, ProductKind.Both);
         var x = GradientCheck.Random(32, 24, rng);
         var g = GradientCheck.Random(32, layer.Outputs, rng);
-        layer.Forward(x);
-        layer.Backward(g);
+        var ws = new Workspace(isTraining: true);
+        layer.Forward(x, ws);
+        layer.Backward(g, ws);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 5; i++)
         {
-            layer.Forward(x);
-            layer.Backward(g);
+            layer.Forward(x, ws);
+            layer.Backward(g, ws);
         }
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
     }

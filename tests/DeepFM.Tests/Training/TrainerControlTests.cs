@@ -30,7 +30,7 @@ public class TrainerControlTests
         public Parameter Steps { get; }
         public Parameter Weight { get; }
 
-        public override Matrix Forward(Batch batch)
+        public override Matrix Forward(Batch batch, Workspace ws)
         {
             int epoch = (int)Steps.Value[0] / _stepsPerEpoch;   // epochs completed
             double q = _quality[Math.Clamp(epoch - 1, 0, _quality.Length - 1)];
@@ -44,9 +44,9 @@ public class TrainerControlTests
             return _logits;
         }
 
-        public override void Backward(Matrix gradLogits)
+        public override void Backward(Matrix gradLogits, Workspace ws)
         {
-            if (IsTraining) Steps.Value[0] += 1;
+            if (ws.IsTraining) Steps.Value[0] += 1;
             Weight.Grad[0] += 0.01f;
         }
 
