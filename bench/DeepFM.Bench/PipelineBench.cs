@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DeepFM.Data;
+using DeepFM.Preparation;
 using DeepFM.Engine;
 using DeepFM.Evaluation;
 using DeepFM.Models;

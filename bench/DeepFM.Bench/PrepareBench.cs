@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using DeepFM.Data;
+using DeepFM.Preparation;
 using DeepFM.Features;
 
 namespace DeepFM.Bench;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DeepFM.Data;
+using DeepFM.Preparation;
 using DeepFM.Models;
 using DeepFM.Training;
 

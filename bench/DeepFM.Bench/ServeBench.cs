@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using DeepFM.Data;
+using DeepFM.Preparation;
 using DeepFM.Models;
 using DeepFM.Serialization;
 using DeepFM.Serving;

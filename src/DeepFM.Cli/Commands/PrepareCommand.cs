@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using DeepFM.Data;
+using DeepFM.Preparation;
 
 namespace DeepFM.Cli.Commands;
 

@@ -65,5 +65,5 @@ public abstract class Layer : Module
     /// <summary>Appends to <paramref name="graph"/> the nodes computing this layer's evaluation-mode output from the
     /// value named <paramref name="input"/> (<c>[N, in]</c>); returns the output's name (<c>[N, out]</c>). Abstract so
     /// that every layer ships its export with its forward pass.</summary>
-    public abstract string ToOnnx(Export.OnnxGraph graph, string input);
+    public abstract string ToOnnx(IOnnxGraph graph, string input);
 }

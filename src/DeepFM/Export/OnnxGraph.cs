@@ -1,67 +1,18 @@
 using System.Runtime.InteropServices;
+using DeepFM.Engine;
 using DeepFM.Export.Proto;
 using Google.Protobuf;
 
 namespace DeepFM.Export;
 
-/// <summary>A node attribute (the few kinds the exporter uses).</summary>
-public readonly struct OnnxAttribute
-{
-    private OnnxAttribute(string name, long? i, long[]? ints, float? f, string[]? strings = null, TensorProto? tensor = null)
-    {
-        Name = name;
-        _i = i;
-        _ints = ints;
-        _f = f;
-        _strings = strings;
-        _tensor = tensor;
-    }
-
-    private readonly long? _i;
-    private readonly long[]? _ints;
-    private readonly float? _f;
-    private readonly string[]? _strings;
-    private readonly TensorProto? _tensor;
-
-    /// <summary>Attribute name, e.g. <c>axis</c>.</summary>
-    public string Name { get; }
-
-    /// <summary>An integer attribute.</summary>
-    public static OnnxAttribute Int(string name, long value) => new(name, value, null, null);
-
-    /// <summary>An integer-list attribute.</summary>
-    public static OnnxAttribute Ints(string name, params long[] values) => new(name, null, values, null);
-
-    /// <summary>A float attribute.</summary>
-    public static OnnxAttribute Float(string name, float value) => new(name, null, null, value);
-
-    /// <summary>A string-list attribute (UTF-8).</summary>
-    public static OnnxAttribute Strings(string name, params string[] values) => new(name, null, null, null, values);
-
-    /// <summary>A tensor attribute.</summary>
-    internal static OnnxAttribute Tensor(string name, TensorProto value) => new(name, null, null, null, null, value);
-
-    internal AttributeProto ToProto()
-    {
-        var a = new AttributeProto { Name = Name };
-        if (_i is { } i) { a.Type = AttributeProto.Types.AttributeType.Int; a.I = i; }
-        else if (_ints is { } ints) { a.Type = AttributeProto.Types.AttributeType.Ints; a.Ints.AddRange(ints); }
-        else if (_f is { } f) { a.Type = AttributeProto.Types.AttributeType.Float; a.F = f; }
-        else if (_strings is { } strings) { a.Type = AttributeProto.Types.AttributeType.Strings; a.Strings.AddRange(strings.Select(ByteString.CopyFromUtf8)); }
-        else if (_tensor is { } tensor) { a.Type = AttributeProto.Types.AttributeType.Tensor; a.T = tensor; }
-        else throw new InvalidOperationException($"Attribute '{Name}' has no value.");
-        return a;
-    }
-}
-
 /// <summary>
 /// An ONNX inference graph under construction. Models and layers append their own fragments to it
-/// (<see cref="Models.CtrModel.ToOnnx"/>, <see cref="Engine.Layer.ToOnnx"/>): each takes the names of its input
+/// (<see cref="Models.CtrModel.ToOnnx"/>, <see cref="Engine.Layer.ToOnnx"/>, through <see cref="IOnnxGraph"/>): each takes the names of its input
 /// values and returns the name of its output, so a model's export reads like its <c>Forward</c>.
 /// The graph's inputs are <see cref="Ids"/> (int64 <c>[N, m]</c>, global feature ids as a <see cref="Data.Batch"/>
 /// carries them) and <see cref="Values"/> (float <c>[N, m]</c>); N is symbolic.
 /// </summary>
-public sealed class OnnxGraph
+public sealed class OnnxGraph : IOnnxGraph
 {
     /// <summary>Name of the int64 <c>[N, m]</c> feature-id input.</summary>
     public const string IdsName = "ids";
@@ -183,7 +134,7 @@ public sealed class OnnxGraph
         var node = new NodeProto { OpType = opType, Name = output, Domain = domain };
         node.Input.AddRange(inputs);
         node.Output.Add(output);
-        foreach (var a in attributes) node.Attribute.Add(a.ToProto());
+        foreach (var a in attributes) node.Attribute.Add(ToProto(a));
         _graph.Node.Add(node);
         return output;
     }
@@ -235,6 +186,18 @@ public sealed class OnnxGraph
     }
 
     internal GraphProto Proto => _graph;
+
+    private static AttributeProto ToProto(OnnxAttribute attribute)
+    {
+        var a = new AttributeProto { Name = attribute.Name };
+        if (attribute.IntValue is { } i) { a.Type = AttributeProto.Types.AttributeType.Int; a.I = i; }
+        else if (attribute.IntsValue is { } ints) { a.Type = AttributeProto.Types.AttributeType.Ints; a.Ints.AddRange(ints); }
+        else if (attribute.FloatValue is { } f) { a.Type = AttributeProto.Types.AttributeType.Float; a.F = f; }
+        else if (attribute.StringsValue is { } strings) { a.Type = AttributeProto.Types.AttributeType.Strings; a.Strings.AddRange(strings.Select(ByteString.CopyFromUtf8)); }
+        else if (attribute.TensorValue is TensorProto tensor) { a.Type = AttributeProto.Types.AttributeType.Tensor; a.T = tensor; }
+        else throw new InvalidOperationException($"Attribute '{attribute.Name}' has no value.");
+        return a;
+    }
 
     private string Unique(string hint)
     {

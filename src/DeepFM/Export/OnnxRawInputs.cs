@@ -1,3 +1,4 @@
+using DeepFM.Engine;
 using System.Globalization;
 using DeepFM.Data;
 using DeepFM.Export.Proto;

@@ -50,7 +50,7 @@ public sealed class Activation : Layer
     }
 
     /// <inheritdoc />
-    public override string ToOnnx(Export.OnnxGraph graph, string input) => Kind switch
+    public override string ToOnnx(IOnnxGraph graph, string input) => Kind switch
     {
         ActivationKind.Relu => graph.Node("Relu", [input], "relu"),
         ActivationKind.Tanh => graph.Node("Tanh", [input], "tanh"),

@@ -119,12 +119,12 @@ public sealed class BatchNorm : Layer
     /// <summary>ONNX BatchNormalization in inference mode: <c>γ(x − running_mean)/√(running_var + ε) + β</c>, the
     /// evaluation branch of <see cref="Forward"/>. Its per-channel inputs are 1-D, so the <c>1 × F</c> parameters are
     /// stored as <c>[F]</c>.</summary>
-    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    public override string ToOnnx(IOnnxGraph graph, string input)
     {
         string prefix = Gamma.Name.EndsWith(".gamma", StringComparison.Ordinal) ? Gamma.Name[..^".gamma".Length] : "batch_norm";
         return graph.Node("BatchNormalization",
             [input, graph.Parameter(Gamma, Features), graph.Parameter(Beta, Features), graph.Parameter(RunningMean, Features), graph.Parameter(RunningVar, Features)],
-            prefix + ".batch_norm", Export.OnnxAttribute.Float("epsilon", Epsilon));
+            prefix + ".batch_norm", OnnxAttribute.Float("epsilon", Epsilon));
     }
 
     /// <inheritdoc />

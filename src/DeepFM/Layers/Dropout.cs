@@ -69,7 +69,7 @@ public sealed class Dropout : Layer
     }
 
     /// <summary>Dropout is the identity in evaluation mode, so it adds no node.</summary>
-    public override string ToOnnx(Export.OnnxGraph graph, string input) => input;
+    public override string ToOnnx(IOnnxGraph graph, string input) => input;
 
     /// <inheritdoc />
     public override Matrix Backward(Matrix gradOutput, Workspace ws)

@@ -53,10 +53,10 @@ public sealed class Embedding : Module
 
     /// <summary>Appends the lookup to <paramref name="graph"/>: Gather the rows of the graph's <c>ids</c>
     /// (<c>[N, m, k]</c>), scale each by its field's value, flatten to <c>[N, m·k]</c>; returns the output's name.</summary>
-    public string ToOnnx(Export.OnnxGraph graph)
+    public string ToOnnx(IOnnxGraph graph)
     {
         string prefix = Table.Name.EndsWith(".table", StringComparison.Ordinal) ? Table.Name[..^".table".Length] : "embedding";
-        string rows = graph.Node("Gather", [graph.Parameter(Table), graph.Ids], prefix + ".lookup", Export.OnnxAttribute.Int("axis", 0));
+        string rows = graph.Node("Gather", [graph.Parameter(Table), graph.Ids], prefix + ".lookup", OnnxAttribute.Int("axis", 0));
         string scaled = graph.Mul(rows, graph.ValuesColumn, prefix + ".scaled");
         return graph.Flatten(scaled, prefix);
     }

@@ -121,7 +121,7 @@ public sealed class FactorizationMachine : Layer
     }
 
     /// <summary>Rendle's identity as ops: <c>½[Σ_d (Σ_i e_id)² − Σ_{i,d} e_id²]</c>, from <c>[N, m·k]</c> to <c>[N, 1]</c>.</summary>
-    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    public override string ToOnnx(IOnnxGraph graph, string input)
     {
         string fields = graph.SplitFields(input, Fields, Dim, "fm.fields");                       // [N, m, k]
         string sums = graph.ReduceSum(fields, [1], keepDims: false, "fm.sum");                    // S_d: [N, k]

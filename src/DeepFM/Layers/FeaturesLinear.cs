@@ -48,7 +48,7 @@ public sealed class FeaturesLinear : Module
     }
 
     /// <summary>Appends <c>Σ_j w_{i_j}·x_j + b</c> to <paramref name="graph"/> (<c>[N, 1]</c>); returns the output's name.</summary>
-    public string ToOnnx(Export.OnnxGraph graph)
+    public string ToOnnx(IOnnxGraph graph)
     {
         string terms = _weights.ToOnnx(graph);                                    // [N, m] (k = 1)
         string prefix = Weights.Name.EndsWith(".w.table", StringComparison.Ordinal) ? Weights.Name[..^".w.table".Length] : "linear";

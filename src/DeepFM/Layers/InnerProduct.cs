@@ -62,7 +62,7 @@ public sealed class InnerProduct : Layer
 
     /// <summary>Every pair at once: gather the left fields i and the right fields j of all pairs (in
     /// <see cref="Forward"/>'s order), multiply, and sum over the embedding axis; <c>[N, m·k] → [N, m(m−1)/2]</c>.</summary>
-    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    public override string ToOnnx(IOnnxGraph graph, string input)
     {
         var left = new long[Outputs];
         var right = new long[Outputs];

@@ -56,7 +56,7 @@ public sealed class Linear : Layer
     }
 
     /// <inheritdoc />
-    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    public override string ToOnnx(IOnnxGraph graph, string input)
     {
         // Node names follow the parameter names (dnn.0.weight → dnn.0.matmul), so the graph reads like the model file.
         string prefix = Weight.Name.EndsWith(".weight", StringComparison.Ordinal) ? Weight.Name[..^".weight".Length] : "linear";

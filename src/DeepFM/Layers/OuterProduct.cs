@@ -74,7 +74,7 @@ public sealed class OuterProduct : Layer
 
     /// <summary><c>f_Σ</c> by a sum over fields, the full <c>f_Σ f_Σᵀ</c> by broadcasting <c>[N, k, 1]·[N, 1, k]</c>, then
     /// the upper triangle (row-major, as <see cref="Forward"/>) by one Gather of flat indices <c>a·k + b</c>, <c>a ≤ b</c>.</summary>
-    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    public override string ToOnnx(IOnnxGraph graph, string input)
     {
         int k = Dim;
         var upper = new long[Outputs];

@@ -77,12 +77,12 @@ public sealed class ProductLayer : Layer
     }
 
     /// <summary><c>[z, p]</c> as one Concat of the input with the selected products, in <see cref="Forward"/>'s order.</summary>
-    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    public override string ToOnnx(IOnnxGraph graph, string input)
     {
         var parts = new List<string> { input };
         if (_inner is not null) parts.Add(_inner.ToOnnx(graph, input));
         if (_outer is not null) parts.Add(_outer.ToOnnx(graph, input));
-        return graph.Node("Concat", [.. parts], "product", Export.OnnxAttribute.Int("axis", 1));
+        return graph.Node("Concat", [.. parts], "product", OnnxAttribute.Int("axis", 1));
     }
 
     /// <inheritdoc />

@@ -27,7 +27,7 @@ public sealed class Sequential : Layer
     }
 
     /// <inheritdoc />
-    public override string ToOnnx(Export.OnnxGraph graph, string input)
+    public override string ToOnnx(IOnnxGraph graph, string input)
     {
         var x = input;
         foreach (var layer in _layers) x = layer.ToOnnx(graph, x);

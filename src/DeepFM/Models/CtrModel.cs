@@ -47,7 +47,7 @@ public abstract class CtrModel : Module
     /// <summary>Appends to <paramref name="graph"/> the nodes computing the evaluation-mode logit (<c>[N, 1]</c>) from the
     /// graph's <c>ids</c> and <c>values</c> inputs, mirroring <see cref="Forward"/>; returns the logit's name. Abstract
     /// so that a model added to the zoo ships its export with it (<see cref="Export.OnnxExporter"/> adds the sigmoid).</summary>
-    public abstract string ToOnnx(Export.OnnxGraph graph);
+    public abstract string ToOnnx(IOnnxGraph graph);
 
     /// <summary>Makes small embedding tables dense per <see cref="ModelConfig.EmbeddingUpdate"/>, and sets each
     /// parameter's L2 coefficient from the config: embedding tables get

@@ -46,7 +46,7 @@ public sealed class DeepFMModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override string ToOnnx(Export.OnnxGraph graph)
+    public override string ToOnnx(IOnnxGraph graph)
     {
         // The shared table is looked up once and feeds both components, as in Forward; same summation order too.
         string e = _embedding.ToOnnx(graph);

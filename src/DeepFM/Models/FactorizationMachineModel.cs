@@ -37,7 +37,7 @@ public sealed class FactorizationMachineModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override string ToOnnx(Export.OnnxGraph graph)
+    public override string ToOnnx(IOnnxGraph graph)
     {
         string order1 = _linear.ToOnnx(graph);
         string order2 = _fm.ToOnnx(graph, _embedding.ToOnnx(graph));

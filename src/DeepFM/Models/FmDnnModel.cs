@@ -48,7 +48,7 @@ public sealed class FmDnnModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override string ToOnnx(Export.OnnxGraph graph)
+    public override string ToOnnx(IOnnxGraph graph)
     {
         // Same summation order as Forward: (order1 + order2) + y_DNN.
         string order1 = _linear.ToOnnx(graph);

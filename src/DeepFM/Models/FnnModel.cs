@@ -65,7 +65,7 @@ public sealed class FnnModel : CtrModel, IPretrainedModel
     public override Matrix Forward(Batch batch, Workspace ws) => _dnn.Forward(_embedding.Forward(batch, ws), ws);
 
     /// <inheritdoc />
-    public override string ToOnnx(Export.OnnxGraph graph) => _dnn.ToOnnx(graph, _embedding.ToOnnx(graph));
+    public override string ToOnnx(IOnnxGraph graph) => _dnn.ToOnnx(graph, _embedding.ToOnnx(graph));
 
     /// <inheritdoc />
     public override void Backward(Matrix gradLogits, Workspace ws) => _embedding.Backward(_dnn.Backward(gradLogits, ws), ws);

@@ -21,7 +21,7 @@ public sealed class LogisticRegression : CtrModel
     public override Matrix Forward(Batch batch, Workspace ws) => _linear.Forward(batch, ws);
 
     /// <inheritdoc />
-    public override string ToOnnx(Export.OnnxGraph graph) => _linear.ToOnnx(graph);
+    public override string ToOnnx(IOnnxGraph graph) => _linear.ToOnnx(graph);
 
     /// <inheritdoc />
     public override void Backward(Matrix gradLogits, Workspace ws) => _linear.Backward(gradLogits, ws);

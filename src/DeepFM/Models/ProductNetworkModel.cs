@@ -44,7 +44,7 @@ public sealed class ProductNetworkModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override string ToOnnx(Export.OnnxGraph graph) =>
+    public override string ToOnnx(IOnnxGraph graph) =>
         _dnn.ToOnnx(graph, _product.ToOnnx(graph, _embedding.ToOnnx(graph)));
 
     /// <inheritdoc />

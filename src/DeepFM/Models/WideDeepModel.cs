@@ -41,7 +41,7 @@ public sealed class WideDeepModel : CtrModel
     }
 
     /// <inheritdoc />
-    public override string ToOnnx(Export.OnnxGraph graph)
+    public override string ToOnnx(IOnnxGraph graph)
     {
         string yLr = _linear.ToOnnx(graph);
         string yDnn = _dnn.ToOnnx(graph, _embedding.ToOnnx(graph));

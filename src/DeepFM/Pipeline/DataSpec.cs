@@ -1,4 +1,5 @@
 using DeepFM.Data;
+using DeepFM.Preparation;
 using DeepFM.Features;
 
 namespace DeepFM.Pipeline;

@@ -3,6 +3,8 @@ using DeepFM.Evaluation;
 using DeepFM.Serialization;
 using DeepFM.Synthetic;
 
+using DeepFM.Preparation;
+
 namespace DeepFM.Tests.Cli;
 
 public class CliEndToEndTests
@@ -89,7 +91,7 @@ public class CliEndToEndTests
         for (int i = 0; i < pa.Count; i++) Assert.True(pa[i].Value.AsSpan().SequenceEqual(pb[i].Value), $"{pa[i].Name} differs between same-seed runs");
 
         // Save → load → identical predictions (bitwise), batch-norm running statistics included.
-        using var data = DeepFM.Data.DataPipeline.EncodeWith(train, first.FeatureMap, null);
+        using var data = DeepFM.Preparation.DataPipeline.EncodeWith(train, first.FeatureMap, null);
         var before = DeepFM.Training.Predictor.Predict(first.Model, data.All);
         string resaved = dir.File("c.dfm");
         ModelFile.Save(resaved, first);

@@ -1,4 +1,5 @@
 using DeepFM.Data;
+using DeepFM.Preparation;
 
 namespace DeepFM.Tests.Data;
 

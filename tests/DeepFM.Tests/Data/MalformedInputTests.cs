@@ -1,5 +1,6 @@
 using System.Text;
 using DeepFM.Data;
+using DeepFM.Preparation;
 
 namespace DeepFM.Tests.Data;
 

@@ -1,4 +1,5 @@
 using DeepFM.Data;
+using DeepFM.Preparation;
 using DeepFM.Serialization;
 using DeepFM.Synthetic;
 using DeepFM.Tests.Cli;

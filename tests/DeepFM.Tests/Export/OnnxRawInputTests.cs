@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using DeepFM.Data;
+using DeepFM.Preparation;
 using DeepFM.Export;
 using DeepFM.Models;
 using DeepFM.Serialization;

@@ -1,4 +1,5 @@
 using DeepFM.Data;
+using DeepFM.Preparation;
 using DeepFM.Models;
 using DeepFM.Pipeline;
 using DeepFM.Serialization;

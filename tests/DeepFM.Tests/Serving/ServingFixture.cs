@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using DeepFM.Data;
+using DeepFM.Preparation;
 using DeepFM.Serialization;
 using DeepFM.Serving;
 using DeepFM.Synthetic;

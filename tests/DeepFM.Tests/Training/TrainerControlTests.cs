@@ -50,7 +50,7 @@ public class TrainerControlTests
             Weight.Grad[0] += 0.01f;
         }
 
-        public override string ToOnnx(DeepFM.Export.OnnxGraph graph) => throw new NotSupportedException();
+        public override string ToOnnx(IOnnxGraph graph) => throw new NotSupportedException();
     }
 
     private static InMemoryRowSet Rows(int count, int seed)

@@ -1,9 +1,10 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
+using DeepFM.Data;
 using DeepFM.Features;
 
-namespace DeepFM.Data;
+namespace DeepFM.Preparation;
 
 /// <summary>
 /// Turns raw text files into encoded rows: a prepared, memory-mapped cache for training (vocabularies built on the

@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using System.Text;
+using DeepFM.Data;
+using DeepFM.Features;
+
+namespace DeepFM.Preparation;
+
+/// <summary>The fixed 128-byte cache header (little-endian).</summary>
+internal sealed record CacheHeader
+{
+    /// <summary>Header size, and the format version written. Version 2 added <see cref="FlagNoValues"/>; version 1 files
+    /// (always with a values section) still open, and a version-1 reader refuses version 2 with a clear message.</summary>
+    public const int Size = 128, Version = 2;
+    public static ReadOnlySpan<byte> Magic => "DFMCACHE"u8;
+
+    public DataFormat Format { get; init; }
+    public ulong OptionsFingerprint { get; init; }
+    public ulong MapHash { get; init; }
+    public long SourceLength { get; init; }
+    public long SourceWriteTicks { get; init; }
+    public double ValidFraction { get; init; }
+    public double TestFraction { get; init; }
+    public long Seed { get; init; }
+    public long RowCount { get; init; }
+    public int FieldCount { get; init; }
+    public int Flags { get; init; }
+    public long SkippedLines { get; init; }
+    public long MapLength { get; init; }
+    public ulong Checksum { get; init; }
+
+    /// <summary>Set for validation/test files encoded with an existing map (such a cache is not a training cache).</summary>
+    public const int FlagEncodedWithMap = 1;
+
+    /// <summary>Set when every value is 1: the file has no values section and readers supply 1s.</summary>
+    public const int FlagNoValues = 2;
+
+    public bool HasValues => (Flags & FlagNoValues) == 0;
+
+    public CacheLayout Layout => CacheLayout.Compute(MapLength, RowCount, FieldCount, HasValues);
+
+    public void WriteTo(Span<byte> b)
+    {
+        b[..Size].Clear();
+        Magic.CopyTo(b);
+        BinaryPrimitives.WriteInt32LittleEndian(b[8..], Version);
+        BinaryPrimitives.WriteInt32LittleEndian(b[12..], (int)Format);
+        BinaryPrimitives.WriteUInt64LittleEndian(b[16..], OptionsFingerprint);
+        BinaryPrimitives.WriteUInt64LittleEndian(b[24..], MapHash);
+        BinaryPrimitives.WriteInt64LittleEndian(b[32..], SourceLength);
+        BinaryPrimitives.WriteInt64LittleEndian(b[40..], SourceWriteTicks);
+        BinaryPrimitives.WriteDoubleLittleEndian(b[48..], ValidFraction);
+        BinaryPrimitives.WriteDoubleLittleEndian(b[56..], TestFraction);
+        BinaryPrimitives.WriteInt64LittleEndian(b[64..], Seed);
+        BinaryPrimitives.WriteInt64LittleEndian(b[72..], RowCount);
+        BinaryPrimitives.WriteInt32LittleEndian(b[80..], FieldCount);
+        BinaryPrimitives.WriteInt32LittleEndian(b[84..], Flags);
+        BinaryPrimitives.WriteInt64LittleEndian(b[88..], SkippedLines);
+        BinaryPrimitives.WriteInt64LittleEndian(b[96..], MapLength);
+        BinaryPrimitives.WriteUInt64LittleEndian(b[104..], Checksum);
+        BinaryPrimitives.WriteUInt64LittleEndian(b[112..], XxHash64.HashToUInt64(b[..112]));
+    }
+
+    /// <summary>Reads and checks the header; throws <see cref="UserInputException"/> naming the file.</summary>
+    public static CacheHeader Read(Stream s, string name)
+    {
+        Span<byte> b = stackalloc byte[Size];
+        s.Position = 0;
+        if (s.ReadAtLeast(b, Size, throwOnEndOfStream: false) < Size)
+            throw PreparedData.Corrupt(name, "file is shorter than the header (truncated)");
+        if (!b[..8].SequenceEqual(Magic)) throw PreparedData.Corrupt(name, "wrong magic number (not a DeepFM cache)");
+        int version = BinaryPrimitives.ReadInt32LittleEndian(b[8..]);
+        if (version is < 1 or > Version) throw new UserInputException($"{name}: cache format version {version}, expected 1 to {Version}; run prepare again.");
+        if (BinaryPrimitives.ReadUInt64LittleEndian(b[112..]) != XxHash64.HashToUInt64(b[..112]))
+            throw PreparedData.Corrupt(name, "header is damaged");
+        var h = new CacheHeader
+        {
+            Format = (DataFormat)BinaryPrimitives.ReadInt32LittleEndian(b[12..]),
+            OptionsFingerprint = BinaryPrimitives.ReadUInt64LittleEndian(b[16..]),
+            MapHash = BinaryPrimitives.ReadUInt64LittleEndian(b[24..]),
+            SourceLength = BinaryPrimitives.ReadInt64LittleEndian(b[32..]),
+            SourceWriteTicks = BinaryPrimitives.ReadInt64LittleEndian(b[40..]),
+            ValidFraction = BinaryPrimitives.ReadDoubleLittleEndian(b[48..]),
+            TestFraction = BinaryPrimitives.ReadDoubleLittleEndian(b[56..]),
+            Seed = BinaryPrimitives.ReadInt64LittleEndian(b[64..]),
+            RowCount = BinaryPrimitives.ReadInt64LittleEndian(b[72..]),
+            FieldCount = BinaryPrimitives.ReadInt32LittleEndian(b[80..]),
+            Flags = BinaryPrimitives.ReadInt32LittleEndian(b[84..]),
+            SkippedLines = BinaryPrimitives.ReadInt64LittleEndian(b[88..]),
+            MapLength = BinaryPrimitives.ReadInt64LittleEndian(b[96..]),
+            Checksum = BinaryPrimitives.ReadUInt64LittleEndian(b[104..]),
+        };
+        if (h.RowCount is < 0 or > int.MaxValue || h.FieldCount <= 0 || h.MapLength <= 0 || h.MapLength > int.MaxValue)
+            throw PreparedData.Corrupt(name, "header holds impossible sizes");
+        return h;
+    }
+
+    /// <summary>Checksum of the payload: a hash over the per-section hashes, so the writer can hash while streaming.</summary>
+    public static ulong Combine(ReadOnlySpan<ulong> sectionHashes) => XxHash64.HashToUInt64(MemoryMarshal.AsBytes(sectionHashes));
+
+    public unsafe ulong ComputeChecksum(byte* basePtr)
+    {
+        var l = Layout;
+        Span<ulong> h = stackalloc ulong[5];
+        h[0] = HashRange(basePtr + l.Map, MapLength);
+        h[1] = HashRange(basePtr + l.Labels, 4 * RowCount);
+        h[2] = HashRange(basePtr + l.Tags, RowCount);
+        h[3] = HashRange(basePtr + l.Ids, 4 * RowCount * FieldCount);
+        h[4] = HashRange(basePtr + l.Values, l.Total - l.Values);
+        return Combine(h);
+    }
+
+    private static unsafe ulong HashRange(byte* p, long length)
+    {
+        var x = new XxHash3();
+        const int Chunk = 1 << 30;
+        for (long off = 0; off < length; off += Chunk)
+            x.Append(new ReadOnlySpan<byte>(p + off, (int)Math.Min(Chunk, length - off)));
+        return x.GetCurrentHashAsUInt64();
+    }
+}

@@ -1,0 +1,29 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using System.Text;
+using DeepFM.Data;
+using DeepFM.Features;
+
+namespace DeepFM.Preparation;
+
+/// <summary>A subset of a <see cref="MappedRowSet"/> through an index array (a split view).</summary>
+internal sealed class IndexedRowSet(MappedRowSet source, int[] rows) : IRowSet
+{
+    public int Count => rows.Length;
+    public int FieldCount => source.FieldCount;
+
+    public void Gather(ReadOnlySpan<int> which, Batch batch)
+    {
+        // An index outside the view fails on rows[…] (bounds-checked), so no separate pass over the indices.
+        source.GatherThrough(which, rows, batch);
+    }
+
+    public void Slice(int start, int count, Batch batch)
+    {
+        source.Check(count, batch);
+        for (int i = 0; i < count; i++) source.CopyRow(rows[start + i], batch, i);
+        batch.Size = count;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using System.Text;
+using DeepFM.Data;
+using DeepFM.Features;
+
+namespace DeepFM.Preparation;
+
+/// <summary>Row set over memory-mapped sections; offsets in long so row × field may exceed 2³¹.</summary>
+internal sealed unsafe class MappedRowSet : IRowSet
+{
+    private readonly float* _labels;
+    private readonly int* _ids;
+    private readonly float* _values;
+
+    /// <summary>Views the sections; <paramref name="values"/> is null when every value is 1 (no values section).</summary>
+    public MappedRowSet(int count, int fieldCount, byte* labels, byte* ids, byte* values)
+    {
+        Count = count;
+        FieldCount = fieldCount;
+        _labels = (float*)labels;
+        _ids = (int*)ids;
+        _values = (float*)values;
+    }
+
+    public int Count { get; }
+    public int FieldCount { get; }
+
+    internal void CopyRow(int row, Batch batch, int slot)
+    {
+        if ((uint)row >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(row));
+        int m = FieldCount;
+        long src = (long)row * m;
+        new ReadOnlySpan<int>(_ids + src, m).CopyTo(batch.IdBuffer.AsSpan(slot * m, m));
+        if (_values != null) new ReadOnlySpan<float>(_values + src, m).CopyTo(batch.ValueBuffer.AsSpan(slot * m, m));
+        else batch.ValueBuffer.AsSpan(slot * m, m).Fill(1f);
+        batch.LabelBuffer[slot] = _labels[row];
+    }
+
+    public void Gather(ReadOnlySpan<int> rows, Batch batch) => GatherThrough(rows, null, batch);
+
+    /// <summary>Copies rows <c>indirect[rows[i]]</c> (or <c>rows[i]</c>) into batch slot i, on both cores for large
+    /// batches: slots are disjoint, so the split does not change the batch.</summary>
+    internal void GatherThrough(ReadOnlySpan<int> rows, int[]? indirect, Batch batch)
+    {
+        Check(rows.Length, batch);
+        if (rows.Length < GatherJob.MinRowsPerPart * 2)
+        {
+            for (int i = 0; i < rows.Length; i++) CopyRow(indirect is null ? rows[i] : indirect[rows[i]], batch, i);
+        }
+        else
+        {
+            // Taken, not shared: two threads gathering from one row set at once each get a job.
+            var job = Interlocked.Exchange(ref _gather, null) ?? new GatherJob();
+            job.Set(this, rows, indirect, batch);
+            Engine.ComputeContext.Default.For(rows.Length, GatherJob.MinRowsPerPart, job);
+            job.Clear();
+            _gather = job;
+        }
+        batch.Size = rows.Length;
+    }
+
+    private GatherJob? _gather;
+
+    /// <summary>Batch slots [start, end) of a gather; the row indices are copied in (a span cannot be kept).</summary>
+    private sealed class GatherJob : Engine.RangeJob
+    {
+        public const int MinRowsPerPart = 512;
+        private MappedRowSet _source = null!;
+        private int[] _rows = [];
+        private int[]? _indirect;
+        private Batch? _batch;
+
+        public void Set(MappedRowSet source, ReadOnlySpan<int> rows, int[]? indirect, Batch batch)
+        {
+            if (_rows.Length < rows.Length) _rows = new int[rows.Length];
+            rows.CopyTo(_rows);
+            (_source, _indirect, _batch) = (source, indirect, batch);
+        }
+
+        public void Clear() => (_indirect, _batch) = (null, null);
+
+        public override void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++) _source.CopyRow(_indirect is null ? _rows[i] : _indirect[_rows[i]], _batch!, i);
+        }
+    }
+
+    public void Slice(int start, int count, Batch batch)
+    {
+        Check(count, batch);
+        if (start < 0 || count < 0 || (long)start + count > Count) throw new ArgumentOutOfRangeException(nameof(start));
+        long src = (long)start * FieldCount;
+        int n = count * FieldCount;
+        new ReadOnlySpan<int>(_ids + src, n).CopyTo(batch.IdBuffer);
+        if (_values != null) new ReadOnlySpan<float>(_values + src, n).CopyTo(batch.ValueBuffer);
+        else batch.ValueBuffer.AsSpan(0, n).Fill(1f);
+        new ReadOnlySpan<float>(_labels + start, count).CopyTo(batch.LabelBuffer);
+        batch.Size = count;
+    }
+
+    internal void Check(int rows, Batch batch)
+    {
+        if (rows > batch.Capacity) throw new ArgumentException("More rows than the batch can hold.");
+        if (batch.FieldCount != FieldCount) throw new ArgumentException("Batch field count differs from the row set's.");
+    }
+}

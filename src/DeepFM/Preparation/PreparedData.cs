@@ -1,0 +1,150 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using System.Text;
+using DeepFM.Data;
+using DeepFM.Features;
+
+namespace DeepFM.Preparation;
+
+/// <summary>
+/// Encoded rows in a prepared cache file, memory-mapped: no re-parsing, and row views that read straight from the
+/// mapping. The row sets are valid until this object is disposed.
+/// </summary>
+public sealed unsafe class PreparedData : IDisposable
+{
+    private readonly MemoryMappedFile _mmf;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly byte* _base;
+    private readonly string? _deleteOnDispose;
+    private bool _disposed;
+
+    private PreparedData(MemoryMappedFile mmf, MemoryMappedViewAccessor view, byte* basePtr, CacheHeader header, FeatureMap map,
+        string? deleteOnDispose)
+    {
+        _mmf = mmf;
+        _view = view;
+        _base = basePtr;
+        _deleteOnDispose = deleteOnDispose;
+        Header = header;
+        FeatureMap = map;
+        var layout = header.Layout;
+        var all = new MappedRowSet((int)header.RowCount, header.FieldCount, basePtr + layout.Labels, basePtr + layout.Ids,
+            header.HasValues ? basePtr + layout.Values : null);
+        All = all;
+        // Split views by index indirection; the indices are built once here from the tag section.
+        var tags = new ReadOnlySpan<byte>(basePtr + layout.Tags, (int)header.RowCount);
+        int[] counts = new int[3];
+        foreach (byte t in tags) counts[t]++;
+        var idx = new[] { new int[counts[0]], new int[counts[1]], new int[counts[2]] };
+        var fill = new int[3];
+        for (int i = 0; i < tags.Length; i++) { byte t = tags[i]; idx[t][fill[t]++] = i; }
+        Train = counts[0] == tags.Length ? all : new IndexedRowSet(all, idx[0]);
+        Valid = counts[1] == tags.Length ? all : new IndexedRowSet(all, idx[1]);
+        Test = counts[2] == tags.Length ? all : new IndexedRowSet(all, idx[2]);
+    }
+
+    internal CacheHeader Header { get; }
+
+    /// <summary>The path the cache was opened from (it may no longer exist: temporary caches are unlinked once mapped).</summary>
+    internal string FilePath { get; private init; } = "";
+
+    /// <summary>The feature map the rows were encoded with.</summary>
+    public FeatureMap FeatureMap { get; }
+
+    /// <summary>Number of rows.</summary>
+    public int Count => (int)Header.RowCount;
+
+    /// <summary>Fields per row.</summary>
+    public int FieldCount => Header.FieldCount;
+
+    /// <summary>Malformed lines skipped while preparing (only with <see cref="DataOptions.SkipBadLines"/>).</summary>
+    public long SkippedLines => Header.SkippedLines;
+
+    /// <summary>All rows in file order.</summary>
+    public IRowSet All { get; }
+
+    /// <summary>Training rows, in file order.</summary>
+    public IRowSet Train { get; }
+
+    /// <summary>Validation rows, in file order.</summary>
+    public IRowSet Valid { get; }
+
+    /// <summary>Test rows, in file order (all rows for data encoded with an existing map).</summary>
+    public IRowSet Test { get; }
+
+    /// <summary>Split tag of row <paramref name="row"/> of <see cref="All"/>.</summary>
+    public SplitTag TagOf(int row)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Count);
+        return (SplitTag)_base[Header.Layout.Tags + row];
+    }
+
+    /// <summary>Opens and verifies a cache file; a corrupt, truncated or foreign file raises <see cref="UserInputException"/>.</summary>
+    public static PreparedData Open(string cachePath) => Open(cachePath, null);
+
+    // verify: false only for a cache this process has just written (its checksum was computed while writing), to skip
+    // reading the whole payload back.
+    internal static PreparedData Open(string cachePath, string? deleteOnDispose, bool verify = true)
+    {
+        string name = Path.GetFileName(cachePath);
+        CacheHeader header;
+        long length;
+        FileStream fs;
+        try
+        {
+            fs = new FileStream(cachePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new UserInputException($"{cachePath}: cache file not found.", e);
+        }
+        MemoryMappedFile? mmf = null;
+        MemoryMappedViewAccessor? view = null;
+        byte* ptr = null;
+        try
+        {
+            length = fs.Length;
+            header = CacheHeader.Read(fs, name);
+            if (length != header.Layout.Total)
+                throw Corrupt(name, $"file is {length} bytes, its header says {header.Layout.Total} (truncated or overwritten)");
+            mmf = MemoryMappedFile.CreateFromFile(fs, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            view = mmf.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
+            ptr += view.PointerOffset;
+            if (verify && header.ComputeChecksum(ptr) != header.Checksum) throw Corrupt(name, "payload does not match its checksum");
+            FeatureMap map;
+            using (var ums = new UnmanagedMemoryStream(ptr + CacheHeader.Size, header.MapLength))
+            using (var r = new BinaryReader(ums, Encoding.UTF8))
+                map = FeatureMap.Read(r);
+            if (map.Hash != header.MapHash || map.FieldCount != header.FieldCount) throw Corrupt(name, "feature map does not match the header");
+            return new PreparedData(mmf, view, ptr, header, map, deleteOnDispose) { FilePath = cachePath };
+        }
+        catch
+        {
+            if (ptr != null) view!.SafeMemoryMappedViewHandle.ReleasePointer();
+            view?.Dispose();
+            if (mmf is not null) mmf.Dispose();
+            else fs.Dispose();
+            throw;
+        }
+    }
+
+    internal static UserInputException Corrupt(string name, string why) =>
+        new($"{name}: checksum mismatch: {why}. Delete the cache or run prepare again.");
+
+    /// <summary>Unmaps the file (and deletes it when it was a temporary cache).</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _mmf.Dispose();
+        if (_deleteOnDispose is not null)
+        {
+            try { File.Delete(_deleteOnDispose); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}
