@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using DeepFM.Data;
 using DeepFM.Features;
+using DeepFM.Preparation;
 
 namespace DeepFM.Serving;
 
@@ -124,9 +125,8 @@ internal static class RequestParsing
         var map = model.FeatureMap;
         if (map.Format != DataFormat.Criteo)
             throw new RequestException(415, $"tab-separated rows are Criteo lines, but this model reads {map.Format.ToString().ToLowerInvariant()} input; send JSON rows");
-        var parser = new CriteoParser("body line", labeled: false);
-        var raw = new RawRow(map.FieldCount);
-        const int Columns = CriteoParser.Columns;
+        var encoder = new CriteoLineEncoder(map, "body line");
+        const int Columns = CriteoLineEncoder.LabeledColumns;
         long lineNo = 0;
         while (!body.IsEmpty)
         {
@@ -141,10 +141,9 @@ internal static class RequestParsing
             else if (tabs != Columns - 2)
                 throw Bad($"line {lineNo}: {tabs + 1} tab-separated columns; expected {Columns} (label first, ignored) or {Columns - 1} (no label)");
             if (rows.Count >= maxRows) throw Bad($"too many rows: more than {maxRows} (the server's --max-rows)");
-            try { parser.Parse(line, lineNo, raw); }
-            catch (DataFormatException e) { throw Bad(e.Message); }
             int r = rows.Add();
-            map.EncodeRow(raw, rows.RowIds(r), rows.RowValues(r));
+            try { encoder.Encode(line, lineNo, rows.RowIds(r), rows.RowValues(r)); }
+            catch (DataFormatException e) { throw Bad(e.Message); }
         }
     }
 
