@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DeepFM.Charts;
 using DeepFM.Data;
 using DeepFM.Engine;
 using DeepFM.Experiments;
@@ -95,7 +96,7 @@ internal sealed class ExperimentOptionSet
         io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");
         var observer = new CliExperimentObserver(io, outDir, info, r.GetValue(Quiet), runs);
         var result = Experiment.Run(spec, runs, observer, cancel.Token);
-        var files = ResultWriter.WriteAll(outDir, result, info);
+        var files = ResultWriter.WriteAll(outDir, result, info, new ScottPlotChartRenderer());
         if (info.Parameter is null && ResultWriter.IsMultiSeed(result)) io.Out.Write(ResultWriter.SeedSummaryTable(result));
         else io.Out.Write(ResultWriter.MarkdownTable(result, info));
         if (result.Cancelled)

@@ -17,29 +17,32 @@ public sealed record ExperimentInfo(string CommandLine, DateTimeOffset Date, lon
     public IReadOnlyList<string> Notes { get; init; } = [];
 }
 
-/// <summary>Writes <c>results.md</c>, <c>results.csv</c> and the PNG charts of an experiment.</summary>
+/// <summary>Writes <c>results.md</c>, <c>results.csv</c> and, given a chart renderer, the PNG charts of an experiment.</summary>
 public static class ResultWriter
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Writes every file into <paramref name="dir"/> (created if needed); returns their paths.</summary>
-    public static IReadOnlyList<string> WriteAll(string dir, ExperimentResult result, ExperimentInfo info)
+    /// <summary>Writes every file into <paramref name="dir"/> (created if needed); returns their paths. Without
+    /// <paramref name="charts"/> no PNG is drawn and <c>results.md</c> links none; the text files are the same either way.</summary>
+    public static IReadOnlyList<string> WriteAll(string dir, ExperimentResult result, ExperimentInfo info, IChartRenderer? charts = null)
     {
         Directory.CreateDirectory(dir);
         var written = new List<string>();
         string md = Path.Combine(dir, "results.md"), csv = Path.Combine(dir, "results.csv");
-        var charts = result.Rows.Count > 0 ? WriteCharts(dir, result, info) : [];
-        File.WriteAllText(md, Markdown(result, info, charts.Select(Path.GetFileName).ToList()!));
+        var chartFiles = charts is not null && result.Rows.Count > 0 ? WriteCharts(dir, result, info, charts) : [];
+        File.WriteAllText(md, Markdown(result, info, chartFiles.Select(Path.GetFileName).ToList()!));
         File.WriteAllText(csv, Csv(result, info));
         written.Add(md);
         written.Add(csv);
-        written.AddRange(charts);
+        written.AddRange(chartFiles);
         return written;
     }
 
-    /// <summary>The charts: compare → auc.png, logloss.png, training-time.png; study → &lt;param&gt;-auc.png, &lt;param&gt;-logloss.png.</summary>
-    public static IReadOnlyList<string> WriteCharts(string dir, ExperimentResult result, ExperimentInfo info)
+    /// <summary>The charts, drawn by <paramref name="charts"/>: compare → auc.png, logloss.png, training-time.png;
+    /// study → &lt;param&gt;-auc.png, &lt;param&gt;-logloss.png.</summary>
+    public static IReadOnlyList<string> WriteCharts(string dir, ExperimentResult result, ExperimentInfo info, IChartRenderer charts)
     {
+        ArgumentNullException.ThrowIfNull(charts);
         var paths = new List<string>();
         var rows = result.Rows;
         if (info.Parameter is not StudyParameter p)
@@ -52,17 +55,17 @@ public static class ResultWriter
                 var summary = Comparison.Summarize(result);
                 var names = summary.Select(x => x.Label).ToList();
                 string n = $" (mean of {summary.Max(x => x.Seeds)} seeds)";
-                Charts.Bars(auc, names, [.. summary.Select(x => x.TestAuc.Mean)], "Test AUC" + n, "AUC", zoom: true);
-                Charts.Bars(logloss, names, [.. summary.Select(x => x.TestLogloss.Mean)], "Test logloss" + n, "Logloss", zoom: true, valueFormat: "F5");
-                Charts.Bars(time, names, [.. summary.Select(x => x.RelativeTime)], $"Training time relative to {baseline}" + n,
+                charts.Bars(auc, names, [.. summary.Select(x => x.TestAuc.Mean)], "Test AUC" + n, "AUC", zoom: true);
+                charts.Bars(logloss, names, [.. summary.Select(x => x.TestLogloss.Mean)], "Test logloss" + n, "Logloss", zoom: true, valueFormat: "F5");
+                charts.Bars(time, names, [.. summary.Select(x => x.RelativeTime)], $"Training time relative to {baseline}" + n,
                     $"training time / training time of {baseline}", zoom: false, valueFormat: "F2", referenceLine: 1);
                 paths.AddRange([auc, logloss, time]);
                 return paths;
             }
             var labels = rows.Select(r => r.Label).ToList();
-            Charts.Bars(auc, labels, [.. rows.Select(r => r.TestAuc)], "Test AUC", "AUC", zoom: true);
-            Charts.Bars(logloss, labels, [.. rows.Select(r => r.TestLogloss)], "Test logloss", "Logloss", zoom: true, valueFormat: "F5");
-            Charts.Bars(time, labels, [.. rows.Select(r => r.RelativeTime)], $"Training time relative to {baseline}",
+            charts.Bars(auc, labels, [.. rows.Select(r => r.TestAuc)], "Test AUC", "AUC", zoom: true);
+            charts.Bars(logloss, labels, [.. rows.Select(r => r.TestLogloss)], "Test logloss", "Logloss", zoom: true, valueFormat: "F5");
+            charts.Bars(time, labels, [.. rows.Select(r => r.RelativeTime)], $"Training time relative to {baseline}",
                 $"training time / training time of {baseline}", zoom: false, valueFormat: "F2", referenceLine: 1);
             paths.AddRange([auc, logloss, time]);
         }
@@ -77,7 +80,7 @@ public static class ResultWriter
                 var series = models.Select(m => (PaperModels.Label(m),
                     (IReadOnlyList<double>)[.. settings.Select(s => rows.FirstOrDefault(r => r.Model == m && r.Setting == s) is { } r ? pick(r) : double.NaN)])).ToList();
                 string path = Path.Combine(dir, $"{name}-{metric}.png");
-                Charts.Lines(path, settings, series, $"Test {label} by {title.ToLowerInvariant()}", title, label);
+                charts.Lines(path, settings, series, $"Test {label} by {title.ToLowerInvariant()}", title, label);
                 paths.Add(path);
             }
         }

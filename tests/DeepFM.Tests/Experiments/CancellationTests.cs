@@ -1,3 +1,4 @@
+using DeepFM.Charts;
 using DeepFM.Data;
 using DeepFM.Experiments;
 using DeepFM.Models;
@@ -66,7 +67,8 @@ public sealed class CancellationTests : IDisposable
         Assert.InRange(result.Rows[0].TestAuc, 1e-9, 1 - 1e-9);
 
         string dir = Path.Combine(_data.Dir, "cancelled");
-        var files = ResultWriter.WriteAll(dir, result, new ExperimentInfo("deepfm compare --models lr,fm,deepfm", DateTimeOffset.UtcNow, 3));
+        var info = new ExperimentInfo("deepfm compare --models lr,fm,deepfm", DateTimeOffset.UtcNow, 3);
+        var files = ResultWriter.WriteAll(dir, result, info, new ScottPlotChartRenderer());
         Assert.Contains(Path.Combine(dir, "auc.png"), files);
         var rows = ExperimentTestData.ReadCsv(Path.Combine(dir, "results.csv"));
         Assert.Equal(["lr"], rows.Select(r => r["model"]).ToArray());
@@ -75,6 +77,16 @@ public sealed class CancellationTests : IDisposable
         Assert.DoesNotContain("| FM |", md);
         Assert.Contains("**Cancelled**: 1 of 3 runs finished; not run: fm, deepfm.", md);
         ExperimentTestData.AssertPng(Path.Combine(dir, "auc.png"));
+
+        // Without a chart renderer (the core library alone): the same text files, no PNG and no image links.
+        string plain = Path.Combine(_data.Dir, "cancelled-no-charts");
+        var textOnly = ResultWriter.WriteAll(plain, result, info);
+        Assert.Equal([Path.Combine(plain, "results.md"), Path.Combine(plain, "results.csv")], textOnly);
+        Assert.Empty(Directory.GetFiles(plain, "*.png"));
+        Assert.Equal(File.ReadAllText(Path.Combine(dir, "results.csv")), File.ReadAllText(Path.Combine(plain, "results.csv")));
+        string plainMd = File.ReadAllText(Path.Combine(plain, "results.md"));
+        Assert.DoesNotContain("![", plainMd);
+        Assert.Equal(md[..md.IndexOf("\n![", StringComparison.Ordinal)].TrimEnd(), plainMd.TrimEnd());
     }
 
     [Fact]

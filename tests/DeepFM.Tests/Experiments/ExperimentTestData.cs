@@ -1,4 +1,5 @@
 using System.Globalization;
+using DeepFM.Charts;
 using DeepFM.Synthetic;
 using SkiaSharp;
 
@@ -84,8 +85,8 @@ public sealed class ExperimentTestData : IDisposable
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
         using var bitmap = SKBitmap.Decode(bytes);
         Assert.NotNull(bitmap);
-        Assert.Equal(DeepFM.Experiments.Charts.Width, bitmap.Width);
-        Assert.Equal(DeepFM.Experiments.Charts.Height, bitmap.Height);
+        Assert.Equal(ScottPlotChartRenderer.Width, bitmap.Width);
+        Assert.Equal(ScottPlotChartRenderer.Height, bitmap.Height);
         // Not a blank image: more than one colour.
         var first = bitmap.GetPixel(0, 0);
         bool varied = false;

@@ -1,19 +1,18 @@
 using System.Globalization;
+using DeepFM.Experiments;
 using ScottPlot;
 
-namespace DeepFM.Experiments;
+namespace DeepFM.Charts;
 
-/// <summary>PNG charts of experiment results (ScottPlot 5 on SkiaSharp).</summary>
-public static class Charts
+/// <summary>PNG charts of experiment results (ScottPlot 5 on SkiaSharp): the renderer <c>deepfm compare</c> and
+/// <c>deepfm study</c> pass to <see cref="ResultWriter.WriteAll"/>. Stateless; one instance serves any number of calls.</summary>
+public sealed class ScottPlotChartRenderer : IChartRenderer
 {
     /// <summary>Default image size in pixels.</summary>
     public const int Width = 800, Height = 500;
 
-    /// <summary>
-    /// One bar per label. With <paramref name="zoom"/> the y-axis spans just the data range (AUC differences are in the
-    /// third decimal); otherwise it starts at zero. Each bar carries its value.
-    /// </summary>
-    public static void Bars(string path, IReadOnlyList<string> labels, IReadOnlyList<double> values, string title, string yLabel,
+    /// <inheritdoc />
+    public void Bars(string path, IReadOnlyList<string> labels, IReadOnlyList<double> values, string title, string yLabel,
         bool zoom, string valueFormat = "F4", double? referenceLine = null)
     {
         var plot = new Plot();
@@ -62,8 +61,8 @@ public static class Charts
         Save(plot, path);
     }
 
-    /// <summary>One line (with markers) per series over categorical x values, with a legend (Figures 7–11).</summary>
-    public static void Lines(string path, IReadOnlyList<string> xLabels, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series,
+    /// <inheritdoc />
+    public void Lines(string path, IReadOnlyList<string> xLabels, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series,
         string title, string xLabel, string yLabel)
     {
         var plot = new Plot();
