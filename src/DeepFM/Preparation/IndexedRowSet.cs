@@ -8,7 +8,8 @@ using DeepFM.Features;
 
 namespace DeepFM.Preparation;
 
-/// <summary>A subset of a <see cref="MappedRowSet"/> through an index array (a split view).</summary>
+/// <summary>A subset of a <see cref="MappedRowSet"/> through an index array (a split view). Both calls reach the mapping
+/// only after the source's <see cref="MappedRowSet.Check"/>, so they too throw once the owner is disposed.</summary>
 internal sealed class IndexedRowSet(MappedRowSet source, int[] rows) : IRowSet
 {
     public int Count => rows.Length;

@@ -8,16 +8,21 @@ using DeepFM.Features;
 
 namespace DeepFM.Preparation;
 
-/// <summary>Row set over memory-mapped sections; offsets in long so row × field may exceed 2³¹.</summary>
+/// <summary>Row set over memory-mapped sections; offsets in long so row × field may exceed 2³¹. Every public entry point
+/// goes through <see cref="Check"/>, which fails once the owning <see cref="PreparedData"/> is disposed, before any
+/// pointer is read.</summary>
 internal sealed unsafe class MappedRowSet : IRowSet
 {
     private readonly float* _labels;
     private readonly int* _ids;
     private readonly float* _values;
+    private readonly MappingLifetime _lifetime;
 
-    /// <summary>Views the sections; <paramref name="values"/> is null when every value is 1 (no values section).</summary>
-    public MappedRowSet(int count, int fieldCount, byte* labels, byte* ids, byte* values)
+    /// <summary>Views the sections; <paramref name="values"/> is null when every value is 1 (no values section). The
+    /// pointers are valid while <paramref name="lifetime"/> is not disposed.</summary>
+    public MappedRowSet(int count, int fieldCount, byte* labels, byte* ids, byte* values, MappingLifetime lifetime)
     {
+        _lifetime = lifetime;
         Count = count;
         FieldCount = fieldCount;
         _labels = (float*)labels;
@@ -28,6 +33,7 @@ internal sealed unsafe class MappedRowSet : IRowSet
     public int Count { get; }
     public int FieldCount { get; }
 
+    // Per row, so unchecked for disposal: callers have called Check for the whole call first.
     internal void CopyRow(int row, Batch batch, int slot)
     {
         if ((uint)row >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(row));
@@ -101,8 +107,11 @@ internal sealed unsafe class MappedRowSet : IRowSet
         batch.Size = count;
     }
 
+    /// <summary>Entry check of every call that reads the mapping: once per call (not per row), and before any pointer
+    /// is used, so a disposed owner throws <see cref="ObjectDisposedException"/> instead of a read of unmapped memory.</summary>
     internal void Check(int rows, Batch batch)
     {
+        _lifetime.ThrowIfDisposed();
         if (rows > batch.Capacity) throw new ArgumentException("More rows than the batch can hold.");
         if (batch.FieldCount != FieldCount) throw new ArgumentException("Batch field count differs from the row set's.");
     }

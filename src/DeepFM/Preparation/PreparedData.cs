@@ -10,7 +10,9 @@ namespace DeepFM.Preparation;
 
 /// <summary>
 /// Encoded rows in a prepared cache file, memory-mapped: no re-parsing, and row views that read straight from the
-/// mapping. The row sets are valid until this object is disposed.
+/// mapping. The row sets are valid until this object is disposed; after that, reading them (or <see cref="TagOf"/>)
+/// throws <see cref="ObjectDisposedException"/>, while <see cref="IRowSet.Count"/>, <see cref="IRowSet.FieldCount"/>,
+/// <see cref="FeatureMap"/> and the other managed members keep working.
 /// </summary>
 public sealed unsafe class PreparedData : IDisposable
 {
@@ -18,20 +20,23 @@ public sealed unsafe class PreparedData : IDisposable
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _base;
     private readonly string? _deleteOnDispose;
-    private bool _disposed;
+    // Shared with the row sets, which check it before using their pointers into the view.
+    private readonly MappingLifetime _lifetime;
 
     private PreparedData(MemoryMappedFile mmf, MemoryMappedViewAccessor view, byte* basePtr, CacheHeader header, FeatureMap map,
-        string? deleteOnDispose)
+        string cachePath, string? deleteOnDispose)
     {
         _mmf = mmf;
         _view = view;
         _base = basePtr;
         _deleteOnDispose = deleteOnDispose;
+        _lifetime = new MappingLifetime(cachePath);
+        FilePath = cachePath;
         Header = header;
         FeatureMap = map;
         var layout = header.Layout;
         var all = new MappedRowSet((int)header.RowCount, header.FieldCount, basePtr + layout.Labels, basePtr + layout.Ids,
-            header.HasValues ? basePtr + layout.Values : null);
+            header.HasValues ? basePtr + layout.Values : null, _lifetime);
         All = all;
         // Split views by index indirection; the indices are built once here from the tag section.
         var tags = new ReadOnlySpan<byte>(basePtr + layout.Tags, (int)header.RowCount);
@@ -48,7 +53,7 @@ public sealed unsafe class PreparedData : IDisposable
     internal CacheHeader Header { get; }
 
     /// <summary>The path the cache was opened from (it may no longer exist: temporary caches are unlinked once mapped).</summary>
-    internal string FilePath { get; private init; } = "";
+    internal string FilePath { get; }
 
     /// <summary>The feature map the rows were encoded with.</summary>
     public FeatureMap FeatureMap { get; }
@@ -75,8 +80,10 @@ public sealed unsafe class PreparedData : IDisposable
     public IRowSet Test { get; }
 
     /// <summary>Split tag of row <paramref name="row"/> of <see cref="All"/>.</summary>
+    /// <exception cref="ObjectDisposedException">This object has been disposed.</exception>
     public SplitTag TagOf(int row)
     {
+        _lifetime.ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Count);
         return (SplitTag)_base[Header.Layout.Tags + row];
     }
@@ -119,7 +126,7 @@ public sealed unsafe class PreparedData : IDisposable
             using (var r = new BinaryReader(ums, Encoding.UTF8))
                 map = FeatureMap.Read(r);
             if (map.Hash != header.MapHash || map.FieldCount != header.FieldCount) throw Corrupt(name, "feature map does not match the header");
-            return new PreparedData(mmf, view, ptr, header, map, deleteOnDispose) { FilePath = cachePath };
+            return new PreparedData(mmf, view, ptr, header, map, cachePath, deleteOnDispose);
         }
         catch
         {
@@ -134,11 +141,14 @@ public sealed unsafe class PreparedData : IDisposable
     internal static UserInputException Corrupt(string name, string why) =>
         new($"{name}: checksum mismatch: {why}. Delete the cache or run prepare again.");
 
-    /// <summary>Unmaps the file (and deletes it when it was a temporary cache).</summary>
+    /// <summary>Unmaps the file (and deletes it when it was a temporary cache); calling it again does nothing.</summary>
+    /// <remarks>Calls on the row sets or <see cref="TagOf"/> made afterwards throw <see cref="ObjectDisposedException"/>.
+    /// Disposing while another thread is still gathering from a row set is a caller error: that call may already be
+    /// past its check and read unmapped memory.</remarks>
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
+        // Flagged before the view goes, so a later call fails its check rather than reading the released view.
+        if (!_lifetime.MarkDisposed()) return;
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _mmf.Dispose();
