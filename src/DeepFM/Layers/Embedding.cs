@@ -32,6 +32,7 @@ public sealed class Embedding : Module
     /// <summary>Looks up and scales the embeddings of every field of every row.</summary>
     public Matrix Forward(Batch batch, Workspace ws)
     {
+        batch.RequireFixedWidth("The embedding lookup");
         var state = ws.State<State>(this);
         state.Batch = batch;
         int b = batch.Size, m = batch.FieldCount, k = Dim;

@@ -11,9 +11,14 @@ namespace DeepFM.Preparation;
 /// <summary>The fixed 128-byte cache header (little-endian).</summary>
 internal sealed record CacheHeader
 {
-    /// <summary>Header size, and the format version written. Version 2 added <see cref="FlagNoValues"/>; version 1 files
-    /// (always with a values section) still open, and a version-1 reader refuses version 2 with a clear message.</summary>
-    public const int Size = 128, Version = 2;
+    /// <summary>Header size, and the newest format version. Version 2 added <see cref="FlagNoValues"/>; version 3 added
+    /// jagged caches (<see cref="FlagJagged"/>, <see cref="EntryCount"/>) and is written only for them, so a fixed-width
+    /// cache is byte for byte what version 2 wrote. Older versions still open; an older reader refuses a newer
+    /// version with a clear message.</summary>
+    public const int Size = 128, Version = 3;
+
+    /// <summary>The version a cache with <paramref name="flags"/> is written as: the oldest that can hold it.</summary>
+    public static int VersionFor(int flags) => (flags & FlagJagged) != 0 ? 3 : 2;
     public static ReadOnlySpan<byte> Magic => "DFMCACHE"u8;
 
     public DataFormat Format { get; init; }
@@ -31,21 +36,32 @@ internal sealed record CacheHeader
     public long MapLength { get; init; }
     public ulong Checksum { get; init; }
 
+    /// <summary>Entries in the ids (and values) sections: always <c>RowCount·FieldCount</c> unless jagged.</summary>
+    public long EntryCount { get => IsJagged ? _entryCount : RowCount * FieldCount; init => _entryCount = value; }
+
+    private readonly long _entryCount;
+
     /// <summary>Set for validation/test files encoded with an existing map (such a cache is not a training cache).</summary>
     public const int FlagEncodedWithMap = 1;
 
     /// <summary>Set when every value is 1: the file has no values section and readers supply 1s.</summary>
     public const int FlagNoValues = 2;
 
+    /// <summary>Set for a jagged cache: fields hold any number of entries, located by the offsets section.</summary>
+    public const int FlagJagged = 4;
+
     public bool HasValues => (Flags & FlagNoValues) == 0;
 
-    public CacheLayout Layout => CacheLayout.Compute(MapLength, RowCount, FieldCount, HasValues);
+    public bool IsJagged => (Flags & FlagJagged) != 0;
+
+    public CacheLayout Layout => CacheLayout.Compute(MapLength, RowCount, FieldCount, HasValues, IsJagged ? EntryCount : null);
 
     public void WriteTo(Span<byte> b)
     {
         b[..Size].Clear();
         Magic.CopyTo(b);
-        BinaryPrimitives.WriteInt32LittleEndian(b[8..], Version);
+        int version = VersionFor(Flags);
+        BinaryPrimitives.WriteInt32LittleEndian(b[8..], version);
         BinaryPrimitives.WriteInt32LittleEndian(b[12..], (int)Format);
         BinaryPrimitives.WriteUInt64LittleEndian(b[16..], OptionsFingerprint);
         BinaryPrimitives.WriteUInt64LittleEndian(b[24..], MapHash);
@@ -60,7 +76,18 @@ internal sealed record CacheHeader
         BinaryPrimitives.WriteInt64LittleEndian(b[88..], SkippedLines);
         BinaryPrimitives.WriteInt64LittleEndian(b[96..], MapLength);
         BinaryPrimitives.WriteUInt64LittleEndian(b[104..], Checksum);
-        BinaryPrimitives.WriteUInt64LittleEndian(b[112..], XxHash64.HashToUInt64(b[..112]));
+        if (version >= 3) BinaryPrimitives.WriteInt64LittleEndian(b[120..], EntryCount);
+        BinaryPrimitives.WriteUInt64LittleEndian(b[112..], HeaderHash(b, version));
+    }
+
+    /// <summary>Hash of the header's fields: bytes [0, 112), and from version 3 also the entry count at [120, 128).</summary>
+    private static ulong HeaderHash(ReadOnlySpan<byte> b, int version)
+    {
+        if (version < 3) return XxHash64.HashToUInt64(b[..112]);
+        var h = new XxHash64();
+        h.Append(b[..112]);
+        h.Append(b[120..128]);
+        return h.GetCurrentHashAsUInt64();
     }
 
     /// <summary>Reads and checks the header; throws <see cref="UserInputException"/> naming the file.</summary>
@@ -73,7 +100,7 @@ internal sealed record CacheHeader
         if (!b[..8].SequenceEqual(Magic)) throw PreparedData.Corrupt(name, "wrong magic number (not a DeepFM cache)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(b[8..]);
         if (version is < 1 or > Version) throw new UserInputException($"{name}: cache format version {version}, expected 1 to {Version}; run prepare again.");
-        if (BinaryPrimitives.ReadUInt64LittleEndian(b[112..]) != XxHash64.HashToUInt64(b[..112]))
+        if (BinaryPrimitives.ReadUInt64LittleEndian(b[112..]) != HeaderHash(b, version))
             throw PreparedData.Corrupt(name, "header is damaged");
         var h = new CacheHeader
         {
@@ -92,6 +119,9 @@ internal sealed record CacheHeader
             MapLength = BinaryPrimitives.ReadInt64LittleEndian(b[96..]),
             Checksum = BinaryPrimitives.ReadUInt64LittleEndian(b[104..]),
         };
+        if (version >= 3) h = h with { EntryCount = BinaryPrimitives.ReadInt64LittleEndian(b[120..]) };
+        if (h.IsJagged != (version >= 3) || h.EntryCount < 0)
+            throw PreparedData.Corrupt(name, "header holds impossible sizes");
         if (h.RowCount is < 0 or > int.MaxValue || h.FieldCount <= 0 || h.MapLength <= 0 || h.MapLength > int.MaxValue)
             throw PreparedData.Corrupt(name, "header holds impossible sizes");
         return h;
@@ -103,12 +133,14 @@ internal sealed record CacheHeader
     public unsafe ulong ComputeChecksum(byte* basePtr)
     {
         var l = Layout;
-        Span<ulong> h = stackalloc ulong[5];
+        // Five sections, and the offsets section as a sixth in a jagged cache.
+        Span<ulong> h = stackalloc ulong[IsJagged ? 6 : 5];
         h[0] = HashRange(basePtr + l.Map, MapLength);
         h[1] = HashRange(basePtr + l.Labels, 4 * RowCount);
         h[2] = HashRange(basePtr + l.Tags, RowCount);
-        h[3] = HashRange(basePtr + l.Ids, 4 * RowCount * FieldCount);
+        h[3] = HashRange(basePtr + l.Ids, 4 * EntryCount);
         h[4] = HashRange(basePtr + l.Values, l.Total - l.Values);
+        if (IsJagged) h[5] = HashRange(basePtr + l.Offsets, l.Ids - l.Offsets);
         return Combine(h);
     }
 

@@ -14,6 +14,8 @@ internal sealed class IndexedRowSet(MappedRowSet source, int[] rows) : IRowSet
 {
     public int Count => rows.Length;
     public int FieldCount => source.FieldCount;
+    public bool IsJagged => source.IsJagged;
+    public int MaxRowEntries => source.MaxRowEntries;
 
     public void Gather(ReadOnlySpan<int> which, Batch batch)
     {
@@ -24,7 +26,16 @@ internal sealed class IndexedRowSet(MappedRowSet source, int[] rows) : IRowSet
     public void Slice(int start, int count, Batch batch)
     {
         source.Check(count, batch);
-        for (int i = 0; i < count; i++) source.CopyRow(rows[start + i], batch, i);
+        if (source.IsJagged)
+        {
+            batch.OffsetBuffer[0] = 0;
+            int written = 0;
+            for (int i = 0; i < count; i++) written = source.CopyJaggedRow(rows[start + i], batch, i, written);
+        }
+        else
+        {
+            for (int i = 0; i < count; i++) source.CopyRow(rows[start + i], batch, i);
+        }
         batch.Size = count;
     }
 }

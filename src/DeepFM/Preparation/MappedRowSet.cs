@@ -16,11 +16,15 @@ internal sealed unsafe class MappedRowSet : IRowSet
     private readonly float* _labels;
     private readonly int* _ids;
     private readonly float* _values;
+    private readonly long* _offsets;
     private readonly MappingLifetime _lifetime;
 
-    /// <summary>Views the sections; <paramref name="values"/> is null when every value is 1 (no values section). The
-    /// pointers are valid while <paramref name="lifetime"/> is not disposed.</summary>
-    public MappedRowSet(int count, int fieldCount, byte* labels, byte* ids, byte* values, MappingLifetime lifetime)
+    /// <summary>Views the sections; <paramref name="values"/> is null when every value is 1 (no values section), and
+    /// <paramref name="offsets"/> null for fixed-width rows (else <c>count·fieldCount + 1</c> slot offsets, already
+    /// checked: from 0, non-decreasing, within the entries). The pointers are valid while <paramref name="lifetime"/>
+    /// is not disposed.</summary>
+    public MappedRowSet(int count, int fieldCount, byte* labels, byte* ids, byte* values, MappingLifetime lifetime,
+        long* offsets = null, int maxRowEntries = 0)
     {
         _lifetime = lifetime;
         Count = count;
@@ -28,10 +32,33 @@ internal sealed unsafe class MappedRowSet : IRowSet
         _labels = (float*)labels;
         _ids = (int*)ids;
         _values = (float*)values;
+        _offsets = offsets;
+        MaxRowEntries = offsets == null ? fieldCount : maxRowEntries;
     }
 
     public int Count { get; }
     public int FieldCount { get; }
+    public bool IsJagged => _offsets != null;
+    public int MaxRowEntries { get; }
+
+    /// <summary>Copies jagged row <paramref name="row"/> into batch row <paramref name="slot"/>, its entries from
+    /// <paramref name="written"/> on; returns the batch's entry count after it. Unchecked for disposal, as CopyRow.</summary>
+    internal int CopyJaggedRow(int row, Batch batch, int slot, int written)
+    {
+        if ((uint)row >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(row));
+        int m = FieldCount;
+        long* o = _offsets + (long)row * m;
+        long first = o[0];
+        int n = (int)(o[m] - first);
+        batch.EnsureEntryCapacity(checked(written + n));
+        new ReadOnlySpan<int>(_ids + first, n).CopyTo(batch.IdBuffer.AsSpan(written, n));
+        if (_values != null) new ReadOnlySpan<float>(_values + first, n).CopyTo(batch.ValueBuffer.AsSpan(written, n));
+        else batch.ValueBuffer.AsSpan(written, n).Fill(1f);
+        var offsets = batch.OffsetBuffer;
+        for (int f = 0; f < m; f++) offsets[slot * m + f + 1] = written + (int)(o[f + 1] - first);
+        batch.LabelBuffer[slot] = _labels[row];
+        return written + n;
+    }
 
     // Per row, so unchecked for disposal: callers have called Check for the whole call first.
     internal void CopyRow(int row, Batch batch, int slot)
@@ -52,7 +79,14 @@ internal sealed unsafe class MappedRowSet : IRowSet
     internal void GatherThrough(ReadOnlySpan<int> rows, int[]? indirect, Batch batch)
     {
         Check(rows.Length, batch);
-        if (rows.Length < GatherJob.MinRowsPerPart * 2)
+        if (IsJagged)
+        {
+            // Each row's entries start where the previous row's end: one pass, in order.
+            batch.OffsetBuffer[0] = 0;
+            int written = 0;
+            for (int i = 0; i < rows.Length; i++) written = CopyJaggedRow(indirect is null ? rows[i] : indirect[rows[i]], batch, i, written);
+        }
+        else if (rows.Length < GatherJob.MinRowsPerPart * 2)
         {
             for (int i = 0; i < rows.Length; i++) CopyRow(indirect is null ? rows[i] : indirect[rows[i]], batch, i);
         }
@@ -98,6 +132,14 @@ internal sealed unsafe class MappedRowSet : IRowSet
     {
         Check(count, batch);
         if (start < 0 || count < 0 || (long)start + count > Count) throw new ArgumentOutOfRangeException(nameof(start));
+        if (IsJagged)
+        {
+            batch.OffsetBuffer[0] = 0;
+            int written = 0;
+            for (int i = 0; i < count; i++) written = CopyJaggedRow(start + i, batch, i, written);
+            batch.Size = count;
+            return;
+        }
         long src = (long)start * FieldCount;
         int n = count * FieldCount;
         new ReadOnlySpan<int>(_ids + src, n).CopyTo(batch.IdBuffer);
@@ -114,5 +156,7 @@ internal sealed unsafe class MappedRowSet : IRowSet
         _lifetime.ThrowIfDisposed();
         if (rows > batch.Capacity) throw new ArgumentException("More rows than the batch can hold.");
         if (batch.FieldCount != FieldCount) throw new ArgumentException("Batch field count differs from the row set's.");
+        if (batch.IsJagged != IsJagged)
+            throw new ArgumentException(IsJagged ? "Jagged rows gather into a jagged batch (IRowSet.CreateBatch makes one)." : "Fixed-width rows gather into a fixed-width batch.");
     }
 }

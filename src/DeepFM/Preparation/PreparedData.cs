@@ -35,8 +35,10 @@ public sealed unsafe class PreparedData : IDisposable
         Header = header;
         FeatureMap = map;
         var layout = header.Layout;
+        long* offsets = header.IsJagged ? (long*)(basePtr + layout.Offsets) : null;
+        int maxRowEntries = header.IsJagged ? CheckOffsets(offsets, header, Path.GetFileName(cachePath)) : header.FieldCount;
         var all = new MappedRowSet((int)header.RowCount, header.FieldCount, basePtr + layout.Labels, basePtr + layout.Ids,
-            header.HasValues ? basePtr + layout.Values : null, _lifetime);
+            header.HasValues ? basePtr + layout.Values : null, _lifetime, offsets, maxRowEntries);
         All = all;
         // Split views by index indirection; the indices are built once here from the tag section.
         var tags = new ReadOnlySpan<byte>(basePtr + layout.Tags, (int)header.RowCount);
@@ -48,6 +50,24 @@ public sealed unsafe class PreparedData : IDisposable
         Train = counts[0] == tags.Length ? all : new IndexedRowSet(all, idx[0]);
         Valid = counts[1] == tags.Length ? all : new IndexedRowSet(all, idx[1]);
         Test = counts[2] == tags.Length ? all : new IndexedRowSet(all, idx[2]);
+    }
+
+    /// <summary>Checks a jagged cache's slot offsets (from 0, non-decreasing, ending at the entry count) so that no
+    /// gather can read outside the entries, whatever the file holds; returns the most entries of any row.</summary>
+    private static int CheckOffsets(long* offsets, CacheHeader header, string name)
+    {
+        long slots = header.RowCount * header.FieldCount;
+        if (offsets[0] != 0 || offsets[slots] != header.EntryCount) throw Corrupt(name, "row offsets do not span the entries");
+        long widest = 0;
+        for (long r = 0; r < header.RowCount; r++)
+        {
+            long* o = offsets + r * header.FieldCount;
+            for (int f = 0; f < header.FieldCount; f++)
+                if (o[f + 1] < o[f]) throw Corrupt(name, $"row offsets decrease at row {r}, field {f}");
+            widest = Math.Max(widest, o[header.FieldCount] - o[0]);
+        }
+        if (widest > int.MaxValue / Math.Max(1, header.FieldCount)) throw Corrupt(name, "a row holds more entries than a batch can");
+        return (int)widest;
     }
 
     internal CacheHeader Header { get; }

@@ -23,7 +23,7 @@ public static class Predictor
     {
         if (ws.IsTraining) throw new ArgumentException("Prediction needs an evaluation workspace.", nameof(ws));
         var result = new float[rows.Count];
-        var batch = new Batch(Math.Max(1, Math.Min(batchSize, Math.Max(1, rows.Count))), rows.FieldCount);
+        var batch = rows.CreateBatch(Math.Max(1, Math.Min(batchSize, Math.Max(1, rows.Count))));
         for (int start = 0; start < rows.Count; start += batch.Capacity)
         {
             int count = Math.Min(batch.Capacity, rows.Count - start);
@@ -44,7 +44,7 @@ public static class Predictor
     public static float[] Labels(IRowSet rows)
     {
         var labels = new float[rows.Count];
-        var batch = new Batch(Math.Max(1, Math.Min(DefaultBatchSize, Math.Max(1, rows.Count))), rows.FieldCount);
+        var batch = rows.CreateBatch(Math.Max(1, Math.Min(DefaultBatchSize, Math.Max(1, rows.Count))));
         for (int start = 0; start < rows.Count; start += batch.Capacity)
         {
             int count = Math.Min(batch.Capacity, rows.Count - start);

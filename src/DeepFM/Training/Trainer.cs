@@ -76,7 +76,7 @@ public sealed class Trainer
         var optimizer = state.Optimizer;
         var parameters = model.Parameters();
         var order = new int[train.Count];
-        var batch = new Batch(Math.Min(_options.BatchSize, train.Count), train.FieldCount);
+        var batch = train.CreateBatch(Math.Min(_options.BatchSize, train.Count));
         var gradLogits = new Matrix();
         var ws = new Workspace(isTraining: true, compute);
         var evalWs = new Workspace(isTraining: false, compute);

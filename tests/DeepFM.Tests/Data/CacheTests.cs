@@ -195,11 +195,11 @@ public class CacheTests
         Assert.Equal(streamed.Ids, all.Ids);
         Assert.Equal(streamed.Values, all.Values);
         // A version this build does not know is refused with a clear message.
-        BitConverter.TryWriteBytes(bytes.AsSpan(8), 3);
+        BitConverter.TryWriteBytes(bytes.AsSpan(8), 4);
         BitConverter.TryWriteBytes(bytes.AsSpan(112), System.IO.Hashing.XxHash64.HashToUInt64(bytes.AsSpan(0, 112)));
         File.WriteAllBytes(cache, bytes);
         var ex = Assert.ThrowsAny<UserInputException>(() => DataPipeline.Open(cache));
-        Assert.Contains("cache format version 3", ex.Message);
+        Assert.Contains("cache format version 4", ex.Message);
     }
 
     [Fact]
