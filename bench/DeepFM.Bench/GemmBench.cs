@@ -53,13 +53,13 @@ public static class GemmBench
                 case "--plan":
                     foreach (var sh in Shapes)
                         foreach (int t in threads)
-                            Console.WriteLine($"{Key(sh)} threads={t}: {Gemm.DescribePlan(S, sh.TransA, sh.TransB, sh.M, sh.N, sh.K, t)}");
+                            Console.WriteLine($"{Key(sh)} threads={t}: {new GemmPlan(S, sh.TransB, sh.M, sh.N, sh.K, t)}");
                     return 0;
                 case "--ab": return AbTest(args[++i], args[++i], only, reps, threads[0]);
                 case "--only": only = args[++i]; break;
                 case "--kernel":
                     string name = args[++i];
-                    S = S with { Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(name, StringComparison.Ordinal)) };
+                    S = S with { Kernel = MicroKernel.Available().First(k => k.Name.Replace(" ", "").Contains(name, StringComparison.Ordinal)) };
                     break;
                 default: Console.Error.WriteLine($"gemm: unknown option {args[i]}"); return 2;
             }
@@ -136,7 +136,7 @@ public static class GemmBench
         Console.WriteLine($"FMA peak (1 thread): {peak:F1} GFLOP/s");
         Console.WriteLine("| kernel | " + string.Join(" | ", Shapes.Take(6).Select(Key)) + " |");
         Console.WriteLine("|---|" + string.Concat(Enumerable.Repeat("---|", 6)));
-        foreach (var kern in Gemm.AvailableKernels())
+        foreach (var kern in MicroKernel.Available())
         {
             if (kern.NR < 16) continue;
             S = S with { Kernel = kern };
@@ -152,7 +152,7 @@ public static class GemmBench
         return 0;
     }
 
-    /// <summary>Alternates two settings (e.g. "mc=128" vs "mc=400,kc=256,direct=0,kernel=4x80") repetition by
+    /// <summary>Alternates two settings (e.g. "mc=128" vs "mc=400,kc=256,direct=0,kernel=6x16") repetition by
     /// repetition (thread count from a --threads given before --ab), and reports the median of the paired speed ratios B/A per shape.</summary>
     private static int AbTest(string cfgA, string cfgB, string only, int reps, int threads)
     {
@@ -178,7 +178,7 @@ public static class GemmBench
                     case "packa": S = S with { FastPackA = f[1] == "1" }; break;
                     case "slack": S = S with { Slack = double.Parse(f[1], CultureInfo.InvariantCulture) }; break;
                     case "mcmin": S = S with { McTarget = int.Parse(f[1], CultureInfo.InvariantCulture) }; break;
-                    case "kernel": S = S with { Kernel = Gemm.AvailableKernels().First(k => k.Name.Replace(" ", "").Contains(f[1], StringComparison.Ordinal)) }; break;
+                    case "kernel": S = S with { Kernel = MicroKernel.Available().First(k => k.Name.Replace(" ", "").Contains(f[1], StringComparison.Ordinal)) }; break;
                     case "base": break;
                     default: throw new ArgumentException($"unknown setting {f[0]}");
                 }

@@ -7,8 +7,8 @@ internal sealed record GemmSettings
     /// <summary>The best settings for this machine.</summary>
     public static GemmSettings Default { get; } = new();
 
-    /// <summary>The micro-kernel in use.</summary>
-    public Gemm.MicroKernel Kernel { get; init; } = Gemm.AvailableKernels()[0];
+    /// <summary>The micro-kernel in use: the best of <see cref="MicroKernel.Available"/> unless a bench or test picks another.</summary>
+    public MicroKernel Kernel { get; init; } = MicroKernel.Available()[0];
 
     /// <summary>Largest K block; K is split into equal blocks no larger than this (independent of threads).</summary>
     public int KcMax { get; init; } = 400;

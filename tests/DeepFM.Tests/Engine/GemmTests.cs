@@ -194,7 +194,7 @@ public class GemmTests
     public void EveryKernelMatchesReference()
     {
         var rng = new Random(3);
-        foreach (var kernel in Gemm.AvailableKernels())
+        foreach (var kernel in MicroKernel.Available())
         {
             var context = ComputeContext.Default.WithGemm(GemmSettings.Default with { Kernel = kernel });
             foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
