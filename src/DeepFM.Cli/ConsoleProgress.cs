@@ -36,8 +36,9 @@ internal sealed class ConsoleProgress(CliIO io, string label, bool quiet = false
         }
         if (quiet) return;
         io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture,
-            "{0} epoch {1,3}  step {2,7}  train loss {3:F5}  valid AUC {4:F5}  logloss {5:F5}  lr {6:G3}{7}  [{8:hh\\:mm\\:ss}]",
-            label, r.Epoch, r.Step, r.TrainLoss, r.ValidAuc, r.ValidLogloss, r.LearningRate, r.Improved ? "  *" : "", r.Elapsed));
+            "{0} epoch {1,3}  step {2,7}  train loss {3:F5}  valid AUC {4:F5}  logloss {5:F5}  NE {9:F4}  calib {10:F3}  lr {6:G3}{7}  [{8:hh\\:mm\\:ss}]",
+            label, r.Epoch, r.Step, r.TrainLoss, r.ValidAuc, r.ValidLogloss, r.LearningRate, r.Improved ? "  *" : "", r.Elapsed,
+            r.ValidNormalizedEntropy, r.ValidCalibration));
         _sinceLastLine.Restart();
     }
 }

@@ -89,6 +89,7 @@ internal sealed class ModelOptionSet
 
     private static string Inv(FormattableString s) => FormattableString.Invariant(s);
 
+    public Option<string?> Preset { get; } = new("--preset") { Description = $"Settings to start from: {string.Join("; ", Pipeline.Preset.All.Select(p => $"{p.Name} ({p.Description})"))}. Options given override it (default {Pipeline.Preset.Default.Name})." };
     public Option<string?> Model { get; } = new("--model") { Description = Inv($"Model: {string.Join(", ", ModelRegistry.Names)} (default {D.Model}).") };
     public Option<int?> Epochs { get; } = new("--epochs") { Description = Inv($"Most epochs (early stopping on validation AUC usually ends sooner; default {T.Epochs}).") };
     public Option<int?> BatchSize { get; } = new("--batch-size") { Description = Inv($"Rows per mini-batch (default {T.BatchSize}).") };
@@ -124,13 +125,18 @@ internal sealed class ModelOptionSet
     public void AddTo(Command command, bool includeModel = true)
     {
         if (includeModel) command.Options.Add(Model);
-        foreach (var o in new Option[] { Epochs, BatchSize, EmbeddingSize, EmbeddingUpdateMode, EmbeddingInitStd, Hidden, Dropout, Activation, BatchNorm, Optimizer, LearningRate, L2, L2Embedding, Seed, Patience, EvalEvery, LrDecay, MinDelta, ClipNorm })
+        foreach (var o in new Option[] { Preset, Epochs, BatchSize, EmbeddingSize, EmbeddingUpdateMode, EmbeddingInitStd, Hidden, Dropout, Activation, BatchNorm, Optimizer, LearningRate, L2, L2Embedding, Seed, Patience, EvalEvery, LrDecay, MinDelta, ClipNorm })
             command.Options.Add(o);
     }
 
+    /// <summary>--preset, or the default preset.</summary>
+    public Pipeline.Preset PresetOf(ParseResult r) => r.GetValue(Preset) is { } name ? Pipeline.Preset.Get(name) : Pipeline.Preset.Default;
+
     public ModelConfig BindModel(ParseResult r, string model)
     {
-        string activation = r.GetValue(Activation) ?? Library.Activation.ToString().ToLowerInvariant();
+        if (!ModelRegistry.Contains(model)) throw new UserInputException($"Unknown model '{model}'. Known: {string.Join(", ", ModelRegistry.Names)}.");
+        var basis = PresetOf(r).ModelFor(model);
+        string activation = r.GetValue(Activation) ?? basis.Activation.ToString().ToLowerInvariant();
         var act = activation.ToLowerInvariant() switch
         {
             "relu" => ActivationKind.Relu,
@@ -138,23 +144,22 @@ internal sealed class ModelOptionSet
             "sigmoid" => ActivationKind.Sigmoid,
             _ => throw new UserInputException($"--activation must be relu, tanh or sigmoid, not '{activation}'."),
         };
-        int k = r.GetValue(EmbeddingSize) ?? Library.EmbeddingSize;
+        int k = r.GetValue(EmbeddingSize) ?? basis.EmbeddingSize;
         if (k < 1) throw new UserInputException("--embedding-size must be at least 1.");
-        float dropout = r.GetValue(Dropout) ?? Library.Dropout;
+        float dropout = r.GetValue(Dropout) ?? basis.Dropout;
         if (dropout is < 0 or >= 1) throw new UserInputException($"--dropout is a drop rate in [0, 1), got {dropout}.");
-        if (!ModelRegistry.Contains(model)) throw new UserInputException($"Unknown model '{model}'. Known: {string.Join(", ", ModelRegistry.Names)}.");
-        var config = new ModelConfig
+        var config = basis with
         {
             Model = ModelRegistry.Canonical(model),
             EmbeddingSize = k,
-            Hidden = r.GetValue(Hidden) is { } hidden ? ParseHidden(hidden) : Library.Hidden,
+            Hidden = r.GetValue(Hidden) is { } hidden ? ParseHidden(hidden) : basis.Hidden,
             Activation = act,
             Dropout = dropout,
-            BatchNorm = r.GetValue(BatchNorm) ?? Library.BatchNorm,
-            L2 = r.GetValue(L2) ?? Library.L2,
+            BatchNorm = r.GetValue(BatchNorm) ?? basis.BatchNorm,
+            L2 = r.GetValue(L2) ?? basis.L2,
             Seed = SeedOf(r),
-            EmbeddingInitStd = r.GetValue(EmbeddingInitStd) ?? Library.EmbeddingInitStd,
-            EmbeddingUpdate = (r.GetValue(EmbeddingUpdateMode) ?? "auto").ToLowerInvariant() switch
+            EmbeddingInitStd = r.GetValue(EmbeddingInitStd) ?? basis.EmbeddingInitStd,
+            EmbeddingUpdate = r.GetValue(EmbeddingUpdateMode) is not { } update ? basis.EmbeddingUpdate : update.ToLowerInvariant() switch
             {
                 "auto" => EmbeddingUpdate.Auto,
                 "lazy" => EmbeddingUpdate.Lazy,
@@ -162,36 +167,34 @@ internal sealed class ModelOptionSet
                 var other => throw new UserInputException($"--embedding-update must be auto, lazy or dense, not '{other}'."),
             },
         };
-        // Unset, the embedding L2 stays the model's library default (ModelDefaults).
+        // Unset, the embedding L2 stays the preset's (for the default preset: the model's library default, ModelDefaults).
         return r.GetValue(L2Embedding) is { } l2e ? config with { L2Embedding = l2e } : config;
     }
-
-    /// <summary>The library's defaults, which unset options leave in place.</summary>
-    private static readonly ModelConfig Library = new();
-
-    private static readonly TrainOptions LibraryTraining = new();
 
     /// <summary>--seed, or the library's default seed.</summary>
     public long SeedOf(ParseResult r) => r.GetValue(Seed) ?? ModelDefaults.Seed;
 
     public TrainOptions BindTraining(ParseResult r, string model)
     {
-        string optimizer = (r.GetValue(Optimizer) ?? ModelDefaults.For(model).Optimizer).ToLowerInvariant();
+        var d = PresetOf(r).TrainingFor(model);   // the preset's, optimizer and learning rate resolved
+        string? given = r.GetValue(Optimizer)?.ToLowerInvariant();
+        string optimizer = given ?? d.Optimizer!;
         if (optimizer is not ("adam" or "adagrad" or "sgd" or "ftrl")) throw new UserInputException($"--optimizer must be adam, adagrad, sgd or ftrl, not '{optimizer}'.");
-        var d = LibraryTraining;
-        return new TrainOptions
+        var bound = d with
         {
             Epochs = r.GetValue(Epochs) ?? d.Epochs,
             BatchSize = r.GetValue(BatchSize) ?? d.BatchSize,
             Optimizer = optimizer,
-            LearningRate = r.GetValue(LearningRate),
+            // Another optimizer than the preset's takes its own default learning rate unless --lr is given.
+            LearningRate = r.GetValue(LearningRate) ?? (given is null || given == d.Optimizer ? d.LearningRate : null),
             Seed = SeedOf(r),
             Patience = r.GetValue(Patience) ?? d.Patience,
             EvalEverySteps = r.GetValue(EvalEvery) ?? d.EvalEverySteps,
             LrDecayOnPlateau = r.GetValue(LrDecay) ?? d.LrDecayOnPlateau,
             ClipNorm = r.GetValue(ClipNorm) ?? d.ClipNorm,
             MinImprovement = r.GetValue(MinDelta) ?? d.MinImprovement,
-        }.ResolveFor(model);   // resolved here so that compare/study can report the optimizer and learning rate
+        };
+        return bound.ResolveFor(model);   // resolved here so that compare/study can report the optimizer and learning rate
     }
 
     public static int[] ParseHidden(string text)

@@ -32,6 +32,8 @@ internal static class EvaluateCommand
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "model    {0} ({1})", modelPath, saved.Model.Config.Model));
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "AUC      {0:F5}", result.Auc));
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "logloss  {0:F5}", result.Logloss));
+            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "NE       {0:F5}  (logloss / entropy of the CTR {1:F5}; below 1 beats predicting the CTR)", result.NormalizedEntropy, result.BaseRate));
+            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "calib    {0:F4}  (mean prediction {1:F5} / CTR {2:F5})", result.CalibrationRatio, result.MeanPrediction, result.BaseRate));
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "rows     {0:N0}", result.Rows));
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "time     {0:F2} s ({1:N0} rows/s)", clock.Elapsed.TotalSeconds, result.Rows / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
             return 0;

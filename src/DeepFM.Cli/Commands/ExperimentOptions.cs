@@ -17,7 +17,7 @@ internal sealed class ExperimentOptionSet
     public Option<string?> Data { get; } = new("--data", "--train") { Description = "Training data (raw file or a cache from 'deepfm prepare'); without --valid/--test, a seeded split of it. Without it, the embedded synthetic dataset." };
     public Option<string?> Valid { get; } = new("--valid") { Description = "Separate validation file (otherwise --valid-fraction of --data)." };
     public Option<string?> Test { get; } = new("--test") { Description = "Separate test file (otherwise --test-fraction of --data)." };
-    public Option<double?> ValidFraction { get; } = new("--valid-fraction") { Description = "Fraction of --data held out for validation (default 0.1)." };
+    public Option<double?> ValidFraction { get; } = new("--valid-fraction") { Description = "Fraction of --data held out for validation (default: the preset's, 0.1; 0 for --preset paper)." };
     public Option<double?> TestFraction { get; } = new("--test-fraction") { Description = "Fraction of --data held out for testing (default 0.1)." };
     public Option<string?> Out { get; } = new("--out") { Description = "Folder for results.md, results.csv and the PNG charts." };
     public Option<int> Threads { get; } = new("--threads") { Description = "Threads for the numeric kernels (default: all cores). Results do not depend on it.", DefaultValueFactory = _ => 0 };
@@ -41,7 +41,7 @@ internal sealed class ExperimentOptionSet
             Valid = r.GetValue(Valid),
             Test = r.GetValue(Test),
             Options = DataOptions.Bind(r, dataPath),
-            Split = new SplitOptions { ValidFraction = r.GetValue(ValidFraction) ?? 0.1, TestFraction = r.GetValue(TestFraction) ?? 0.1, Seed = ModelOptions.SeedOf(r) },
+            Split = new SplitOptions { ValidFraction = r.GetValue(ValidFraction) ?? ModelOptions.PresetOf(r).ValidFraction, TestFraction = r.GetValue(TestFraction) ?? 0.1, Seed = ModelOptions.SeedOf(r) },
             CacheDir = r.GetValue(DataOptions.CacheDir),
             SplitGiven = r.GetResult(ValidFraction) is { Implicit: false } || r.GetResult(TestFraction) is { Implicit: false },
         };

@@ -38,7 +38,7 @@ internal static class TrainCommand
         var data = new Option<string?>("--data") { Description = "Training data (raw file or a cache from 'deepfm prepare'). Without it, an embedded synthetic Criteo-format dataset is generated." };
         var valid = new Option<string?>("--valid") { Description = "Separate validation file (otherwise --valid-fraction of --data)." };
         var test = new Option<string?>("--test") { Description = "Separate test file (otherwise --test-fraction of --data)." };
-        var validFraction = new Option<double?>("--valid-fraction") { Description = "Fraction of --data held out for validation (default 0.1)." };
+        var validFraction = new Option<double?>("--valid-fraction") { Description = "Fraction of --data held out for validation (default: the preset's, 0.1; 0 for --preset paper)." };
         var testFraction = new Option<double?>("--test-fraction") { Description = "Fraction of --data held out for testing (default 0; 0.1 for the embedded dataset)." };
         var output = new Option<string?>("--out") { Description = "Where to save the trained model (.dfm)." };
         var threads = new Option<int>("--threads") { Description = "Threads for the numeric kernels (default: all cores). Results do not depend on it.", DefaultValueFactory = _ => 0 };
@@ -64,7 +64,7 @@ internal static class TrainCommand
                 Valid = r.GetValue(valid),
                 Test = r.GetValue(test),
                 Options = dataOptions.Bind(r, dataPath),
-                Split = new SplitOptions { ValidFraction = r.GetValue(validFraction) ?? 0.1, TestFraction = testShare ?? 0, Seed = modelOptions.SeedOf(r) },
+                Split = new SplitOptions { ValidFraction = r.GetValue(validFraction) ?? modelOptions.PresetOf(r).ValidFraction, TestFraction = testShare ?? 0, Seed = modelOptions.SeedOf(r) },
                 CacheDir = r.GetValue(dataOptions.CacheDir),
                 SplitGiven = r.GetResult(validFraction) is { Implicit: false } || r.GetResult(testFraction) is { Implicit: false },
             };
@@ -86,8 +86,8 @@ internal static class TrainCommand
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "model      {0} ({1:N0} parameters)", config.Model, trained.Saved.Model.ParameterCount()));
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "training   {0} epochs{1}, best epoch {2}, {3:F1} s, {4:N0} rows/s",
                 t.Epochs, t.Cancelled ? " (cancelled)" : t.StoppedEarly ? " (early stop)" : "", t.BestEpoch, t.TrainTime.TotalSeconds, t.RowsPerSecond));
-            if (trained.Valid is { } v) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "valid      AUC {0:F5}  logloss {1:F5}  ({2:N0} rows)", v.Auc, v.Logloss, v.Rows));
-            if (trained.Test is { } s) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "test       AUC {0:F5}  logloss {1:F5}  ({2:N0} rows)", s.Auc, s.Logloss, s.Rows));
+            if (trained.Valid is { } v) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "valid      AUC {0:F5}  logloss {1:F5}  NE {2:F4}  calibration {3:F3}  ({4:N0} rows)", v.Auc, v.Logloss, v.NormalizedEntropy, v.CalibrationRatio, v.Rows));
+            if (trained.Test is { } s) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "test       AUC {0:F5}  logloss {1:F5}  NE {2:F4}  calibration {3:F3}  ({4:N0} rows)", s.Auc, s.Logloss, s.NormalizedEntropy, s.CalibrationRatio, s.Rows));
             if (outPath is not null)
             {
                 ModelFile.Save(outPath, trained.Saved);

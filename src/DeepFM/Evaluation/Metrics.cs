@@ -57,15 +57,69 @@ public static class Metrics
         }
         return sum / probabilities.Length;
     }
+
+    /// <summary>Entropy (nats) of a Bernoulli with success rate <paramref name="rate"/>: the logloss of always predicting
+    /// the base rate. 0 for a rate of 0 or 1.</summary>
+    public static double BaseRateEntropy(double rate)
+    {
+        if (!(rate > 0 && rate < 1)) return 0;
+        return -(rate * Math.Log(rate) + (1 - rate) * Math.Log(1 - rate));
+    }
+
+    /// <summary>Normalised entropy (He et al. 2014): logloss divided by the entropy of the labels' base rate, so 1 is
+    /// no better than predicting the observed CTR and lower is better, comparable across data of different CTRs.</summary>
+    public static double NormalizedEntropy(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> labels) =>
+        Logloss(probabilities, labels) / BaseRateEntropy(PositiveRate(labels));
+
+    /// <summary>Calibration ratio: mean predicted probability divided by the observed positive rate (1 = calibrated on
+    /// average; above 1 over-predicts clicks).</summary>
+    public static double CalibrationRatio(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> labels)
+    {
+        if (probabilities.Length != labels.Length) throw new ArgumentException("probabilities and labels differ in length.");
+        if (probabilities.Length == 0) throw new UserInputException("The calibration ratio is undefined: there are no rows to evaluate.");
+        double sum = 0;
+        foreach (float p in probabilities) sum += p;
+        return sum / probabilities.Length / PositiveRate(labels);
+    }
+
+    /// <summary>Share of labels above 0.5.</summary>
+    public static double PositiveRate(ReadOnlySpan<float> labels)
+    {
+        if (labels.Length == 0) throw new UserInputException("The positive rate is undefined: there are no rows.");
+        long positives = 0;
+        foreach (float y in labels) if (y > 0.5f) positives++;
+        return (double)positives / labels.Length;
+    }
 }
 
-/// <summary>AUC and logloss of one evaluation.</summary>
+/// <summary>The metrics of one evaluation: AUC and logloss, and what ads teams read first, normalised entropy and the
+/// calibration ratio (from <see cref="BaseRate"/> and <see cref="MeanPrediction"/>).</summary>
 /// <param name="Auc">Area under the ROC curve.</param>
-/// <param name="Logloss">Mean cross-entropy.</param>
+/// <param name="Logloss">Mean cross-entropy (nats).</param>
 /// <param name="Rows">Rows evaluated.</param>
 public readonly record struct EvalResult(double Auc, double Logloss, int Rows)
 {
-    /// <summary>Computes both metrics.</summary>
-    public static EvalResult Of(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> labels) =>
-        new(Metrics.Auc(probabilities, labels), Metrics.Logloss(probabilities, labels), probabilities.Length);
+    /// <summary>Observed positive rate (CTR) of the rows; NaN when not computed.</summary>
+    public double BaseRate { get; init; } = double.NaN;
+
+    /// <summary>Mean predicted probability; NaN when not computed.</summary>
+    public double MeanPrediction { get; init; } = double.NaN;
+
+    /// <summary>Logloss ÷ the entropy of <see cref="BaseRate"/> (He et al. 2014): below 1 beats predicting the CTR.</summary>
+    public double NormalizedEntropy => Logloss / Metrics.BaseRateEntropy(BaseRate);
+
+    /// <summary><see cref="MeanPrediction"/> ÷ <see cref="BaseRate"/>: 1 when calibrated on average.</summary>
+    public double CalibrationRatio => MeanPrediction / BaseRate;
+
+    /// <summary>Computes every metric.</summary>
+    public static EvalResult Of(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> labels)
+    {
+        double mean = 0;
+        foreach (float p in probabilities) mean += p;
+        return new(Metrics.Auc(probabilities, labels), Metrics.Logloss(probabilities, labels), probabilities.Length)
+        {
+            BaseRate = Metrics.PositiveRate(labels),
+            MeanPrediction = probabilities.Length == 0 ? double.NaN : mean / probabilities.Length,
+        };
+    }
 }

@@ -36,6 +36,12 @@ public sealed record ExperimentRow(string Model, string Label, string Setting, M
 
     /// <summary>Why the run has no results (training diverged), or null for a finished run.</summary>
     public string? Failure { get; init; }
+
+    /// <summary>Test normalised entropy (logloss ÷ the entropy of the test CTR); NaN without test rows.</summary>
+    public double TestNormalizedEntropy { get; init; } = double.NaN;
+
+    /// <summary>Test calibration ratio (mean prediction ÷ observed CTR); NaN without test rows.</summary>
+    public double TestCalibration { get; init; } = double.NaN;
 }
 
 /// <summary>Receives an experiment's progress.</summary>
@@ -138,7 +144,11 @@ public static class ExperimentRunner
             var row = new ExperimentRow(run.Model, PaperModels.Label(run.Model), run.Setting, run.Config, run.Training,
                 trained.Test?.Auc ?? double.NaN, trained.Test?.Logloss ?? double.NaN,
                 trained.Valid?.Auc ?? double.NaN, trained.Valid?.Logloss ?? double.NaN,
-                t.Epochs, t.BestEpoch, t.StoppedEarly, t.TrainTime.TotalSeconds, trained.Saved.Model.ParameterCount());
+                t.Epochs, t.BestEpoch, t.StoppedEarly, t.TrainTime.TotalSeconds, trained.Saved.Model.ParameterCount())
+            {
+                TestNormalizedEntropy = trained.Test?.NormalizedEntropy ?? double.NaN,
+                TestCalibration = trained.Test?.CalibrationRatio ?? double.NaN,
+            };
             rows.Add(row);
             observer?.OnRunFinished(done, runs.Count, row);
         }

@@ -181,8 +181,8 @@ public static class ResultWriter
         bool seeds = !study && IsMultiSeed(result);
         string rel = $"Time / {PaperModels.Label(result.BaselineModel ?? "")}";
         var header = study
-            ? new[] { "Model", Study.Title(info.Parameter!.Value), "Hidden", "Test AUC", "Test logloss", "Valid AUC", "Epochs", "Best epoch", "Train (s)", "Parameters" }
-            : ["Model", "Test AUC", "Test logloss", "Valid AUC", "Epochs", "Best epoch", "Train (s)", rel, "Parameters"];
+            ? new[] { "Model", Study.Title(info.Parameter!.Value), "Hidden", "Test AUC", "Test logloss", "Test NE", "Calibration", "Valid AUC", "Epochs", "Best epoch", "Train (s)", "Parameters" }
+            : ["Model", "Test AUC", "Test logloss", "Test NE", "Calibration", "Valid AUC", "Epochs", "Best epoch", "Train (s)", rel, "Parameters"];
         if (seeds) header = [header[0], "Seed", .. header[1..]];
         sb.AppendLine("| " + string.Join(" | ", header) + " |");
         sb.AppendLine("|" + string.Join("|", header.Select((_, i) => i == 0 || (study && i <= 2) ? " --- " : " ---: ")) + "|");
@@ -193,6 +193,8 @@ public static class ResultWriter
             if (study) { cells.Add(r.Setting); cells.Add(Hidden(r)); }
             cells.Add(F(r.TestAuc, "F4"));
             cells.Add(F(r.TestLogloss, "F5"));
+            cells.Add(F(r.TestNormalizedEntropy, "F4"));
+            cells.Add(F(r.TestCalibration, "F3"));
             cells.Add(F(r.ValidAuc, "F4"));
             cells.Add(r.Epochs.ToString(Inv));
             cells.Add(r.BestEpoch.ToString(Inv));
@@ -221,7 +223,7 @@ public static class ResultWriter
     {
         var sb = new StringBuilder();
         sb.AppendLine("experiment,parameter,setting,model,label,hidden,activation,drop_rate,keep_probability,embedding_size,optimizer,learning_rate,batch_size,seed,"
-            + "test_auc,test_logloss,valid_auc,valid_logloss,epochs,best_epoch,stopped_early,train_seconds,relative_time,parameters,failure");
+            + "test_auc,test_logloss,valid_auc,valid_logloss,epochs,best_epoch,stopped_early,train_seconds,relative_time,parameters,failure,test_normalized_entropy,test_calibration");
         string experiment = info.Parameter is null ? "compare" : "study";
         string parameter = info.Parameter is StudyParameter p ? Study.Name(p) : "";
         foreach (var r in result.Rows)
@@ -235,6 +237,7 @@ public static class ResultWriter
                 r.Training.BatchSize.ToString(Inv), c.Seed.ToString(Inv),
                 R(r.TestAuc), R(r.TestLogloss), R(r.ValidAuc), R(r.ValidLogloss), r.Epochs.ToString(Inv), r.BestEpoch.ToString(Inv),
                 r.StoppedEarly ? "true" : "false", R(r.TrainSeconds), R(r.RelativeTime), r.Parameters.ToString(Inv), r.Failure ?? "",
+                R(r.TestNormalizedEntropy), R(r.TestCalibration),
             ];
             sb.AppendLine(string.Join(",", cells.Select(Quote)));
         }

@@ -49,6 +49,23 @@ public abstract class CtrModel : Module
     /// so that a model added to the zoo ships its export with it (<see cref="Export.OnnxExporter"/> adds the sigmoid).</summary>
     public abstract string ToOnnx(IOnnxGraph graph);
 
+    /// <summary>
+    /// The constant the logit starts from, which training sets to the training data's log-odds before the first step
+    /// (<see cref="Training.TrainOptions.InitializeBiasToLogOdds"/>), so that an untrained model predicts the observed
+    /// CTR rather than 0.5 — what keeps imbalanced data calibrated. By default the order-1 term's bias
+    /// (<c>linear.bias</c>), else the last single-number bias among the parameters (the deep component's output
+    /// layer); null when there is none. A model whose logit has its constant elsewhere overrides this.
+    /// </summary>
+    public virtual Parameter? OutputBias
+    {
+        get
+        {
+            var parameters = Parameters();
+            return parameters.FirstOrDefault(p => p.Name == "linear.bias" && p.Count == 1 && p.IsTrainable)
+                ?? parameters.LastOrDefault(p => p.Name.EndsWith(".bias", StringComparison.Ordinal) && p.Count == 1 && p.IsTrainable);
+        }
+    }
+
     /// <summary>Makes small embedding tables dense per <see cref="ModelConfig.EmbeddingUpdate"/>, and sets each
     /// parameter's L2 coefficient from the config: embedding tables get
     /// <see cref="ModelConfig.L2Embedding"/>, dense weight matrices <see cref="ModelConfig.L2"/>. Call at the end of a

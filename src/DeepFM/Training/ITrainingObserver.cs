@@ -28,7 +28,14 @@ public readonly record struct TrainProgress(int Epoch, long Step, double EpochFr
 /// <param name="LearningRate">Learning rate in use during the period.</param>
 /// <param name="Improved">Whether this is the best validation AUC so far.</param>
 /// <param name="Elapsed">Training time so far (evaluation excluded).</param>
-public sealed record EvaluationRecord(int Epoch, long Step, double TrainLoss, double ValidAuc, double ValidLogloss, float LearningRate, bool Improved, TimeSpan Elapsed);
+public sealed record EvaluationRecord(int Epoch, long Step, double TrainLoss, double ValidAuc, double ValidLogloss, float LearningRate, bool Improved, TimeSpan Elapsed)
+{
+    /// <summary>Validation normalised entropy (logloss ÷ entropy of the validation CTR); NaN without validation data.</summary>
+    public double ValidNormalizedEntropy { get; init; } = double.NaN;
+
+    /// <summary>Validation calibration ratio (mean prediction ÷ CTR); NaN without validation data.</summary>
+    public double ValidCalibration { get; init; } = double.NaN;
+}
 
 /// <summary>The outcome of a training run.</summary>
 /// <param name="History">Every validation, in order.</param>

@@ -54,6 +54,21 @@ public static class Predictor
         return labels;
     }
 
+    /// <summary>Share of <paramref name="rows"/> labelled 1, read a batch at a time (no array of all labels).</summary>
+    public static double PositiveRate(IRowSet rows)
+    {
+        if (rows.Count == 0) return double.NaN;
+        var batch = rows.CreateBatch(Math.Max(1, Math.Min(DefaultBatchSize, rows.Count)));
+        long positives = 0;
+        for (int start = 0; start < rows.Count; start += batch.Capacity)
+        {
+            int count = Math.Min(batch.Capacity, rows.Count - start);
+            rows.Slice(start, count, batch);
+            foreach (float y in batch.Labels) if (y > 0.5f) positives++;
+        }
+        return (double)positives / rows.Count;
+    }
+
     /// <summary>AUC and logloss of the model on the rows.</summary>
     public static EvalResult Evaluate(CtrModel model, IRowSet rows, int batchSize = DefaultBatchSize) =>
         EvalResult.Of(Predict(model, rows, batchSize), Labels(rows));

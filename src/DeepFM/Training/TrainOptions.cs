@@ -50,6 +50,10 @@ public sealed record TrainOptions
     /// <summary>Restore the weights of the best validation evaluation at the end.</summary>
     public bool RestoreBest { get; init; } = true;
 
+    /// <summary>Before the first step, set the model's <see cref="Models.CtrModel.OutputBias"/> to the training rows'
+    /// log-odds <c>ln(p / (1 − p))</c>, so that training starts from the base rate (calibrated on imbalanced data).</summary>
+    public bool InitializeBiasToLogOdds { get; init; } = true;
+
     /// <summary>These options with <see cref="Optimizer"/> and <see cref="LearningRate"/> filled in, where null, with
     /// the defaults of <paramref name="model"/> (a registered name or alias) and of the optimizer. Set values are kept,
     /// so resolving twice changes nothing.</summary>

@@ -73,6 +73,12 @@ public sealed class Trainer
             trainClock.Stop();
         }
 
+        if (options.InitializeBiasToLogOdds && state.Step == 0 && !state.BiasInitialized)
+        {
+            InitializeBias(model, train);
+            state.BiasInitialized = true;
+        }
+
         var optimizer = state.Optimizer;
         var parameters = model.Parameters();
         var order = new int[train.Count];
@@ -152,18 +158,27 @@ public sealed class Trainer
             state.RowsSeen, StoppedEarly: state.StoppedEarly && !cancelled, Cancelled: cancelled) { Pretraining = state.Pretraining };
     }
 
+    /// <summary>Sets the model's output bias to the log-odds of the training labels (clamped away from ±∞ for data of
+    /// one class).</summary>
+    private static void InitializeBias(CtrModel model, IRowSet train)
+    {
+        if (model.OutputBias is not { } bias) return;
+        double p = Math.Clamp(Predictor.PositiveRate(train), 1e-6, 1 - 1e-6);
+        bias.Value[0] = (float)Math.Log(p / (1 - p));
+    }
+
     /// <summary>One validation: records it, keeps the best weights, and on a plateau lowers the learning rate and
     /// runs down the patience.</summary>
     private void Evaluate(CtrModel model, IRowSet? valid, float[]? validLabels, TrainOptions options, TrainingState state,
         IReadOnlyList<Parameter> parameters, Workspace evalWs, ITrainingObserver? observer, TimeSpan trainTime)
     {
         var optimizer = state.Optimizer;
-        double auc = double.NaN, logloss = double.NaN;
+        double auc = double.NaN, logloss = double.NaN, ne = double.NaN, calibration = double.NaN;
         bool improved;
         if (valid is not null)
         {
             var result = EvalResult.Of(Predictor.Predict(model, valid, evalWs, Math.Max(options.BatchSize, Predictor.DefaultBatchSize)), validLabels);
-            (auc, logloss) = (result.Auc, result.Logloss);
+            (auc, logloss, ne, calibration) = (result.Auc, result.Logloss, result.NormalizedEntropy, result.CalibrationRatio);
             improved = auc > state.BestAuc + options.MinImprovement;
         }
         else
@@ -171,7 +186,7 @@ public sealed class Trainer
             improved = true;   // nothing to compare: keep the latest weights
         }
         var record = new EvaluationRecord(state.Epoch, state.Step, state.PeriodLoss / Math.Max(1, state.PeriodRows), auc, logloss,
-            optimizer.LearningRate, improved, trainTime);
+            optimizer.LearningRate, improved, trainTime) { ValidNormalizedEntropy = ne, ValidCalibration = calibration };
         state.History.Add(record);
         observer?.OnEvaluation(record);
         state.PeriodLoss = 0;

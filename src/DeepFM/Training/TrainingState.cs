@@ -31,6 +31,10 @@ public sealed class TrainingState
     /// <summary>Optimizer steps taken.</summary>
     public long Step { get; set; }
 
+    /// <summary>Whether the model's output bias has been set to the training log-odds (done once, before the first
+    /// step; a continued state does not redo it).</summary>
+    public bool BiasInitialized { get; set; }
+
     /// <summary>Training rows processed.</summary>
     public long RowsSeen { get; set; }
 

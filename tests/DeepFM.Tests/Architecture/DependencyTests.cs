@@ -23,7 +23,7 @@ public sealed class DependencyTests(ITestOutputHelper output)
         ["Training"] = ["Models", "Engine", "Data", "Evaluation"],
         ["Serialization"] = ["Models", "Engine", "Features", "Data"],
         ["Export"] = ["Serialization", "Models", "Engine", "Features", "Data"],
-        ["Pipeline"] = ["Preparation", "Training", "Serialization", "Models", "Evaluation", "Features", "Data", "Engine"],
+        ["Pipeline"] = ["Preparation", "Training", "Layers", "Serialization", "Models", "Evaluation", "Features", "Data", "Engine"],
         ["Experiments"] = ["Pipeline", "Preparation", "Training", "Serialization", "Models", "Layers", "Evaluation", "Features", "Data", "Engine", "Synthetic"],
     };
 

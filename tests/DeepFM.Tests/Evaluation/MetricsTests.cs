@@ -59,3 +59,40 @@ public class MetricsTests
         Assert.Throws<UserInputException>(() => Metrics.Auc([], []));
     }
 }
+
+/// <summary>Normalised entropy and calibration ratio against values worked out by hand.</summary>
+public sealed class CalibrationMetricsTests
+{
+    // Labels 0, 0, 0, 1 (CTR 0.25) scored 0.1, 0.2, 0.3, 0.6:
+    //   logloss = (−ln 0.9 − ln 0.8 − ln 0.7 − ln 0.6) / 4 = 1.1960055 / 4 = 0.2990014
+    //   H(0.25) = −(0.25 ln 0.25 + 0.75 ln 0.75) = 0.5623351
+    //   NE = 0.2990014 / 0.5623351 = 0.5317146;  calibration = mean(p) / CTR = 0.3 / 0.25 = 1.2
+    private static readonly float[] P = [0.1f, 0.2f, 0.3f, 0.6f];
+    private static readonly float[] Y = [0, 0, 0, 1];
+
+    [Fact]
+    public void Normalized_entropy_is_logloss_over_the_entropy_of_the_base_rate()
+    {
+        Assert.Equal(0.5623351, DeepFM.Evaluation.Metrics.BaseRateEntropy(0.25), 6);
+        Assert.Equal(0.5317146, DeepFM.Evaluation.Metrics.NormalizedEntropy(P, Y), 5);
+        var r = DeepFM.Evaluation.EvalResult.Of(P, Y);
+        Assert.Equal(0.5317146, r.NormalizedEntropy, 5);
+        Assert.Equal(0.25, r.BaseRate, 12);
+    }
+
+    [Fact]
+    public void Calibration_ratio_is_mean_prediction_over_the_observed_rate()
+    {
+        Assert.Equal(1.2, DeepFM.Evaluation.Metrics.CalibrationRatio(P, Y), 6);
+        Assert.Equal(1.2, DeepFM.Evaluation.EvalResult.Of(P, Y).CalibrationRatio, 6);
+    }
+
+    [Fact]
+    public void Predicting_the_base_rate_has_normalized_entropy_one_and_ratio_one()
+    {
+        float[] p = [0.25f, 0.25f, 0.25f, 0.25f];
+        var r = DeepFM.Evaluation.EvalResult.Of(p, Y);
+        Assert.Equal(1.0, r.NormalizedEntropy, 6);
+        Assert.Equal(1.0, r.CalibrationRatio, 6);
+    }
+}
