@@ -27,5 +27,18 @@ public sealed record DeepFMTrainerOptions
     /// <summary>Seed of the validation split.</summary>
     public long SplitSeed { get; init; } = new SplitOptions().Seed;
 
+    /// <summary>The settings of <paramref name="preset"/> (e.g. <see cref="Pipeline.Preset.Paper"/>) for
+    /// <paramref name="model"/>: its model and training settings and its validation share; change any with <c>with</c>.</summary>
+    public static DeepFMTrainerOptions FromPreset(Pipeline.Preset preset, string model = "deepfm")
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        return new DeepFMTrainerOptions
+        {
+            Model = preset.ModelFor(model),
+            Training = preset.TrainingFor(model),
+            ValidationFraction = preset.ValidFraction,
+        };
+    }
+
     private static readonly DataOptions Library = new();
 }

@@ -103,6 +103,18 @@ public sealed class PresetTests
     }
 
     [Fact]
+    public void The_mlnet_trainer_takes_the_same_preset()
+    {
+        var options = DeepFM.MLNet.DeepFMTrainerOptions.FromPreset(Preset.Paper, "deepfm");
+        var (config, training) = TrainCommand.ParseSettings(Io, "--preset", "paper");
+        Assert.Equal(config, options.Model);
+        Assert.Equal(config.Dropout, options.Model.Dropout);
+        Assert.Equal(config.L2Embedding, options.Model.L2Embedding);
+        Assert.Equal(training, options.Training.ResolveFor("deepfm"));
+        Assert.Equal(0, options.ValidationFraction);
+    }
+
+    [Fact]
     public void An_unknown_preset_is_a_clear_error()
     {
         var e = Assert.Throws<UserInputException>(() => Preset.Get("fast"));
