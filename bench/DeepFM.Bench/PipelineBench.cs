@@ -6,6 +6,7 @@ using DeepFM.Preparation;
 using DeepFM.Engine;
 using DeepFM.Evaluation;
 using DeepFM.Models;
+using DeepFM.Pipeline;
 using DeepFM.Synthetic;
 using DeepFM.Training;
 
@@ -67,9 +68,10 @@ internal static class PipelineBench
         var results = new Dictionary<string, (double RowsPerSec, double Auc, double Logloss, double ScoreRowsPerSec)>();
         foreach (string name in models)
         {
-            var config = new ModelConfig { Model = name, EmbeddingSize = 10, Hidden = [400, 400, 400], Dropout = 0.5f, BatchNorm = false, Seed = 1 };
+            // What `deepfm train --preset paper --seed 1` trains (the reference's recipe), for the epochs asked.
+            var config = Preset.Paper.ModelFor(name) with { Seed = 1 };
             var model = ModelRegistry.Create(config, space);
-            var opts = new TrainOptions { Epochs = epochs, BatchSize = 4096, Optimizer = name == "lr" ? "ftrl" : "adam", LearningRate = name == "lr" ? 0.2f : 1e-3f, ClipNorm = 0 };
+            var opts = Preset.Paper.TrainingFor(name) with { Epochs = epochs, Seed = 1 };
             var result = new Trainer(opts).Fit(model, prepared.All, null);
             clock.Restart();
             var p = Predictor.Predict(model, testData.All);
