@@ -23,6 +23,7 @@ internal static class PrepareCommand
         {
             string dataPath = r.GetValue(data)!, outPath = r.GetValue(output)!;
             if (!File.Exists(dataPath)) throw new UserInputException($"{dataPath}: file not found.");
+            OutputPaths.CheckFile("--out", outPath, ("--data", dataPath));
             var options = dataOptions.Bind(r, dataPath);
             var split = new SplitOptions { ValidFraction = r.GetValue(validFraction), TestFraction = r.GetValue(testFraction), Seed = r.GetValue(seed) };
             var clock = Stopwatch.StartNew();
