@@ -28,7 +28,8 @@ internal static class PredictCommand
                 Write(io.Out, probabilities);
                 return 0;
             }
-            string tmp = outPath + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+            DeepFM.IO.TempFiles.RemoveStale(outPath);
+            string tmp = DeepFM.IO.TempFiles.NewPath(outPath);
             try
             {
                 using (var writer = new StreamWriter(tmp, false, new UTF8Encoding(false), 1 << 16)) Write(writer, probabilities);

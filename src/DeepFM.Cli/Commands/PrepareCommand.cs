@@ -27,7 +27,9 @@ internal static class PrepareCommand
             var options = dataOptions.Bind(r, dataPath);
             var split = new SplitOptions { ValidFraction = r.GetValue(validFraction), TestFraction = r.GetValue(testFraction), Seed = r.GetValue(seed) };
             var clock = Stopwatch.StartNew();
-            using var prepared = DataPipeline.Prepare(dataPath, outPath, options, split);
+            // Ctrl-C stops between chunks and deletes the spill and partial cache (a second Ctrl-C kills at once).
+            using var cancel = TrainCommand.CancelOnCtrlC(io);
+            using var prepared = DataPipeline.Prepare(dataPath, outPath, options, split, cancel.Token);
             clock.Stop();
             double mb = new FileInfo(dataPath).Length / 1e6;
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture,

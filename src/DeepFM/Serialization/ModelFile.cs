@@ -71,7 +71,9 @@ public static class ModelFile
     /// <summary>Writes the model atomically.</summary>
     public static void Save(string path, SavedModel saved)
     {
-        string tmp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        // A save killed before its move left {path}.tmp-{pid}-…; those of dead writers go now (a live one's stay).
+        DeepFM.IO.TempFiles.RemoveStale(path);
+        string tmp = DeepFM.IO.TempFiles.NewPath(path);
         try
         {
             using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))

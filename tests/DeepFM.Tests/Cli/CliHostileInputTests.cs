@@ -82,6 +82,8 @@ public class CliHostileInputTests
         AssertUserError(CliRunner.Run("prepare", "--data", data, "--out", dir.Path), "is a folder");
         AssertUserError(CliRunner.Run(["train", "--data", data, "--out", dir.File("missing/m.dfm"), "--cache-dir", dir.Path, .. Tiny]), "does not exist");
         AssertUserError(CliRunner.Run(["compare", "--data", data, "--models", "lr", "--out", data, "--cache-dir", dir.Path, .. Tiny]), "is a file, not a folder");
+        if (OperatingSystem.IsLinux() && Directory.Exists("/proc/self"))   // not writable, even for root
+            AssertUserError(CliRunner.Run(["train", "--data", data, "--out", "/proc/m.dfm", "--cache-dir", dir.Path, .. Tiny]), "cannot write in");
         if (OperatingSystem.IsLinux() && Environment.UserName != "root")
         {
             string locked = dir.File("locked");
