@@ -27,7 +27,7 @@ internal static class OutputPaths
                 throw new UserInputException($"{option} {path}: is the same file as {inputOption} {inputPath}; writing it would destroy the input. Choose another output path.");
         string folder = Path.GetDirectoryName(full) ?? ".";
         if (!Directory.Exists(folder)) throw new UserInputException($"{option} {path}: the folder {folder} does not exist.");
-        Probe(option, path, folder);
+        Probe(option, path, folder, $"cannot write in {folder}");
     }
 
     /// <summary>Fails when <paramref name="path"/> cannot be used as an output folder: it is a file, or cannot be
@@ -43,9 +43,9 @@ internal static class OutputPaths
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserInputException($"{option} {path}: cannot create the folder ({e.Message}).", e);
+            throw new UserInputException($"{option} {path}: cannot write the results there ({e.Message}).", e);
         }
-        Probe(option, path, full);
+        Probe(option, path, full, "cannot write the results there");
     }
 
     /// <summary>The outputs of one command must differ from each other too (e.g. synth --out and --truth).</summary>
@@ -71,7 +71,7 @@ internal static class OutputPaths
 
     /// <summary>Creates and deletes a file in <paramref name="folder"/>: a read-only folder, a full or read-only
     /// file system is found now, not after the work.</summary>
-    private static void Probe(string option, string path, string folder)
+    private static void Probe(string option, string path, string folder, string problem)
     {
         string probe = Path.Combine(folder, $".deepfm-write-test-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         try
@@ -80,7 +80,7 @@ internal static class OutputPaths
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserInputException($"{option} {path}: cannot write in {folder} ({e.Message}).", e);
+            throw new UserInputException($"{option} {path}: {problem} ({e.Message}).", e);
         }
         finally
         {
