@@ -26,7 +26,15 @@ public static class CliApp
         var config = new InvocationConfiguration { Output = output, Error = errors, EnableDefaultExceptionHandler = false };
         try
         {
-            return root.Parse(args).Invoke(config);
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0)
+            {
+                // The mistake in one line and where to read more, not the whole help page (which buries the message).
+                foreach (var error in parsed.Errors) errors.WriteLine($"deepfm: error: {error.Message}");
+                errors.WriteLine($"see {CommandPath(parsed.CommandResult)} --help");
+                return 2;
+            }
+            return parsed.Invoke(config);
         }
         catch (UserInputException e)
         {
@@ -44,6 +52,16 @@ public static class CliApp
             errors.WriteLine("deepfm: cancelled.");
             return 130;
         }
+    }
+
+    /// <summary>"deepfm train" for the train command's result: the names from the root down.</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? r = result; r is not null; r = r.Parent)
+            if (r is System.CommandLine.Parsing.CommandResult c) names.Add(c.Parent is null ? "deepfm" : c.Command.Name);
+        names.Reverse();
+        return string.Join(' ', names);
     }
 }
 

@@ -25,6 +25,7 @@ public sealed class ModelHost : IDisposable
         _options = options;
         _metrics = metrics;
         _log = log ?? (_ => { });
+        CheckModelFile(options.ModelPath, options.MaxModelBytes);
         _current = LoadedModel.Load(options.ModelPath, options.EffectiveWorkers, options.ChunkRows, options.Threads);
         _debounce = new Timer(_ => _ = ReloadFromWatchAsync());
         if (options.Watch) Watch(_current.Path);
@@ -61,8 +62,19 @@ public sealed class ModelHost : IDisposable
         {
             // A touched but identical file (same SHA-256) is not worth a reload.
             if (onlyIfChanged && path == old.Path && File.Exists(path) && ModelFile.FileChecksum(path) == old.Checksum) return null;
-            // Off the request thread: loading reads and hashes the whole file.
-            var loaded = await Task.Run(() => LoadedModel.Load(path, _options.EffectiveWorkers, _options.ChunkRows, _options.Threads)).ConfigureAwait(false);
+            // Only a regular file of bounded size is read (a device such as /dev/zero never ends), off the request
+            // thread (loading reads and hashes the whole file), and for at most the reload timeout.
+            CheckModelFile(path, _options.MaxModelBytes);
+            LoadedModel loaded;
+            try
+            {
+                loaded = await Task.Run(() => LoadedModel.Load(path, _options.EffectiveWorkers, _options.ChunkRows, _options.Threads))
+                    .WaitAsync(_options.ReloadTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new UserInputException($"{path}: loading the model took longer than {_options.ReloadTimeout.TotalSeconds:0.#} s; reload abandoned.");
+            }
             Volatile.Write(ref _current, loaded);
             _metrics.Reloaded(ok: true);
             _log($"serve: now serving {loaded.Path} ({loaded.Saved.Model.Config.Model}, sha256 {loaded.Checksum[..12]})");
@@ -143,5 +155,15 @@ public sealed class ModelHost : IDisposable
         _disposed = true;
         _watcher?.Dispose();
         _debounce.Dispose();
+    }
+
+    /// <summary>A model to load must be a regular file of at most <paramref name="maxBytes"/> bytes.</summary>
+    /// <exception cref="UserInputException">It is not.</exception>
+    internal static void CheckModelFile(string path, long maxBytes)
+    {
+        ModelFile.RequireRegularFile(path);
+        long length = new FileInfo(path).Length;
+        if (length > maxBytes)
+            throw new UserInputException($"{path}: {length:N0} bytes, more than the largest model file the service reads ({maxBytes:N0} bytes).");
     }
 }

@@ -48,6 +48,12 @@ internal static class RequestParsing
         {
             throw Bad($"malformed JSON: {e.Message}");
         }
+        catch (InvalidOperationException e) when (e.InnerException is System.Text.DecoderFallbackException or ArgumentException || e.Message.Contains("transcode", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase))
+        {
+            // Invalid UTF-8 bytes or an unpaired \uD800-style escape inside a string: the reader reports them only
+            // when the string is decoded.
+            throw Bad($"invalid text in a JSON string (invalid UTF-8 or an unpaired surrogate): {e.Message}");
+        }
         finally
         {
             ArrayPool<char>.Shared.Return(chars);
@@ -85,6 +91,10 @@ internal static class RequestParsing
                         break;
                     case JsonTokenType.String when field.Kind == FieldKind.Categorical:
                     case JsonTokenType.Number:
+                        // Numbers are validated as training validates the field (Criteo I1–I13: integers; others: finite numbers).
+                        if (reader.TokenType == JsonTokenType.Number && field.Kind == FieldKind.Numeric
+                            && (map.Format == DataFormat.Criteo ? !NumericText.TryParseCriteoInteger(reader.ValueSpan, out _) : !NumericText.TryParseNumber(reader.ValueSpan, out _)))
+                            throw Bad($"rows[{row}]: field {field.Name}: {Literal(reader.ValueSpan)} is not {(map.Format == DataFormat.Criteo ? "an integer (as in training, Criteo I fields are 64-bit integers)" : "a finite number")}");
                         if (!map.TryEncodeField(f, Text(ref reader, ref chars), out ids[f], out values[f]))
                             throw Bad($"rows[{row}]: field {field.Name}: not a number");
                         break;
@@ -148,6 +158,9 @@ internal static class RequestParsing
     }
 
     private static RequestException Bad(string message) => new(400, message);
+
+    private static string Literal(ReadOnlySpan<byte> number) =>
+        System.Text.Encoding.UTF8.GetString(number.Length > 40 ? number[..40] : number) + (number.Length > 40 ? "…" : "");
 
     private static string Quote(string? s) => s is null ? "null" : "\"" + (s.Length > 64 ? s[..64] + "…" : s) + "\"";
 

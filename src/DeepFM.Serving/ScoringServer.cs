@@ -76,8 +76,9 @@ public sealed class ScoringServer : IAsyncDisposable
             {
                 await app.StartAsync(cancel).ConfigureAwait(false);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or FormatException or InvalidOperationException or ArgumentException or UriFormatException)
             {
+                // A taken port, an address Kestrel cannot bind or parse: the user's setting, not a bug.
                 await app.DisposeAsync().ConfigureAwait(false);
                 throw new UserInputException($"cannot listen on {options.Urls}: {e.Message}", e);
             }
@@ -349,6 +350,11 @@ public sealed class ScoringServer : IAsyncDisposable
         catch (JsonException e)
         {
             throw new RequestException(400, $"malformed JSON: {e.Message}");
+        }
+        catch (InvalidOperationException e)
+        {
+            // GetString on invalid UTF-8 or an unpaired surrogate escape.
+            throw new RequestException(400, $"invalid text in the reload body (invalid UTF-8 or an unpaired surrogate): {e.Message}");
         }
     }
 

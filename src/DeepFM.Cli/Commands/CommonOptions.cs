@@ -94,7 +94,7 @@ internal sealed class ModelOptionSet
     public Option<int?> Epochs { get; } = new("--epochs") { Description = Inv($"Most epochs (early stopping on validation AUC usually ends sooner; default {T.Epochs}).") };
     public Option<int?> BatchSize { get; } = new("--batch-size") { Description = Inv($"Rows per mini-batch (default {T.BatchSize}).") };
     public Option<int?> EmbeddingSize { get; } = new("--embedding-size") { Description = Inv($"Embedding size k (default {D.EmbeddingSize}).") };
-    public Option<string?> Hidden { get; } = new("--hidden") { Description = Inv($"Hidden layer widths of the deep component (default {string.Join(",", D.Hidden)}).") };
+    public Option<string?> Hidden { get; } = new("--hidden") { Description = Inv($"Hidden layer widths of the deep component, e.g. 400,400,400; none for no hidden layer (default {string.Join(",", D.Hidden)}).") };
     public Option<float?> Dropout { get; } = new("--dropout") { Description = Inv($"DROP rate after each hidden layer (default {D.Dropout}; the paper's 'dropout' is the keep probability: its 0.9 is --dropout 0.1).") };
     public Option<string?> Activation { get; } = new("--activation") { Description = Inv($"Hidden activation: relu, tanh, sigmoid (default {D.Activation.ToString().ToLowerInvariant()}).") };
     public Option<bool?> BatchNorm { get; } = new("--batch-norm") { Description = Inv($"Batch normalisation after each hidden layer (true/false; default {D.BatchNorm.ToString().ToLowerInvariant()}).") };
@@ -147,6 +147,9 @@ internal sealed class ModelOptionSet
         int k = r.GetValue(EmbeddingSize) ?? basis.EmbeddingSize;
         if (k < 1) throw new UserInputException("--embedding-size must be at least 1.");
         float dropout = r.GetValue(Dropout) ?? basis.Dropout;
+        NonNegative("--l2", r.GetValue(L2));
+        NonNegative("--l2-embedding", r.GetValue(L2Embedding));
+        NonNegative("--embedding-init-std", r.GetValue(EmbeddingInitStd));
         if (dropout is < 0 or >= 1) throw new UserInputException($"--dropout is a drop rate in [0, 1), got {dropout}.");
         var config = basis with
         {
@@ -169,6 +172,24 @@ internal sealed class ModelOptionSet
         };
         // Unset, the embedding L2 stays the preset's (for the default preset: the model's library default, ModelDefaults).
         return r.GetValue(L2Embedding) is { } l2e ? config with { L2Embedding = l2e } : config;
+    }
+
+    /// <summary>Fails unless an option given is a finite number ≥ 0.</summary>
+    private static void NonNegative(string option, float? value)
+    {
+        if (value is { } v && !(v >= 0 && float.IsFinite(v)))
+            throw new UserInputException(string.Create(CultureInfo.InvariantCulture, $"{option} must be a number ≥ 0, not {v}."));
+    }
+
+    /// <summary>A <c>--threads</c> option (0: all cores); a negative count is a parse error.</summary>
+    public static Option<int> ThreadsOption(string description)
+    {
+        var option = new Option<int>("--threads") { Description = description, DefaultValueFactory = _ => 0 };
+        option.Validators.Add(v =>
+        {
+            if (v.GetValueOrDefault<int>() < 0) v.AddError($"--threads must be 0 (all cores) or a positive count, not {v.GetValueOrDefault<int>()}.");
+        });
+        return option;
     }
 
     /// <summary>--seed, or the library's default seed.</summary>
@@ -199,12 +220,18 @@ internal sealed class ModelOptionSet
 
     public static int[] ParseHidden(string text)
     {
-        if (text.Trim() is "" or "none" or "0") return [];
-        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        // "none" is the one spelling of "no hidden layer"; an empty list, an empty entry ("400,,400") or a width of 0
+        // is a mistake, not a shorthand.
+        if (text.Trim().Equals("none", StringComparison.OrdinalIgnoreCase)) return [];
+        if (text.Trim().Length == 0) throw new UserInputException("--hidden is empty: give widths such as 400,400,400, or none for no hidden layer.");
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var widths = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
+        {
+            if (parts[i].Length == 0) throw new UserInputException($"--hidden '{text}': width {i + 1} is empty (expected e.g. 400,400,400, or none for no hidden layer).");
             if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
-                throw new UserInputException($"--hidden: '{parts[i]}' is not a positive layer width (expected e.g. 400,400,400).");
+                throw new UserInputException($"--hidden: '{parts[i]}' is not a positive layer width (expected e.g. 400,400,400, or none for no hidden layer).");
+        }
         return widths;
     }
 }

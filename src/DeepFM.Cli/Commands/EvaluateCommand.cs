@@ -19,7 +19,7 @@ internal static class EvaluateCommand
         var model = new Option<string>("--model") { Description = "Saved model (.dfm).", Required = true };
         var data = new Option<string>("--data") { Description = "Labelled data in the model's input format (or a cache encoded with its feature map).", Required = true };
         var skip = new Option<bool>("--skip-bad-lines") { Description = "Skip and count malformed lines." };
-        var threads = new Option<int>("--threads") { Description = "Threads (default: all cores).", DefaultValueFactory = _ => 0 };
+        var threads = ModelOptionSet.ThreadsOption("Threads (default: all cores).");
         var command = new Command("evaluate", "Report AUC and logloss of a saved model on labelled data.") { model, data, skip, threads };
         command.SetAction(r =>
         {

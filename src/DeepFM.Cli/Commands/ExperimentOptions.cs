@@ -20,7 +20,7 @@ internal sealed class ExperimentOptionSet
     public Option<double?> ValidFraction { get; } = new("--valid-fraction") { Description = "Fraction of --data held out for validation (default: the preset's, 0.1; 0 for --preset paper)." };
     public Option<double?> TestFraction { get; } = new("--test-fraction") { Description = "Fraction of --data held out for testing (default 0.1)." };
     public Option<string?> Out { get; } = new("--out") { Description = "Folder for results.md, results.csv and the PNG charts." };
-    public Option<int> Threads { get; } = new("--threads") { Description = "Threads for the numeric kernels (default: all cores). Results do not depend on it.", DefaultValueFactory = _ => 0 };
+    public Option<int> Threads { get; } = ModelOptionSet.ThreadsOption("Threads for the numeric kernels (default: all cores). Results do not depend on it.");
     public Option<bool> Quiet { get; } = new("--quiet") { Description = "No per-step progress (one line per model is still printed)." };
     public DataOptionSet DataOptions { get; } = new();
     public ModelOptionSet ModelOptions { get; } = new();
@@ -72,27 +72,11 @@ internal sealed class ExperimentOptionSet
     private static string Quote(string s) =>
         s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || "-_.,/=:+@%".Contains(c)) ? s : "'" + s.Replace("'", "'\\''") + "'";
 
-    /// <summary>Fails before any training when the results folder cannot be created or written.</summary>
-    private static void CheckWritable(string outDir)
-    {
-        string probe = Path.Combine(outDir, $".deepfm-write-test-{Environment.ProcessId}");
-        try
-        {
-            Directory.CreateDirectory(outDir);
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"{outDir}: cannot write the results there ({e.Message}).", e);
-        }
-    }
-
     /// <summary>Loads the data once, runs the plan with progress on stderr, writes the files (after every finished run too) and prints the table.</summary>
     public int Execute(ParseResult r, CliIO io, DataSpec spec, IReadOnlyList<ExperimentRun> runs, ExperimentInfo info, string outDir)
     {
         using var cancel = TrainCommand.CancelOnCtrlC(io);
-        CheckWritable(outDir);
+        OutputPaths.CheckFolder("--out", outDir);   // before any training: a file, a read-only or uncreatable folder
         io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");
         var observer = new CliExperimentObserver(io, outDir, info, r.GetValue(Quiet), runs);
         var result = Experiment.Run(spec, runs, observer, cancel.Token);

@@ -34,8 +34,7 @@ internal static class ExportCommand
             };
             string modelPath = r.GetValue(model)!;
             string outPath = r.GetValue(output) ?? Path.ChangeExtension(modelPath, ".onnx");
-            string? folder = Path.GetDirectoryName(Path.GetFullPath(outPath));
-            if (folder is not null && !Directory.Exists(folder)) throw new UserInputException($"{outPath}: folder {folder} does not exist.");
+            OutputPaths.CheckFile("--out", outPath, ("--model", modelPath));
             var saved = ModelFile.Load(modelPath);
             try
             {

@@ -15,19 +15,21 @@ internal static class PredictCommand
         var data = new Option<string>("--data") { Description = "Rows to score, in the model's input format (the label column must be present; its value is ignored).", Required = true };
         var output = new Option<string?>("--out") { Description = "Output file: one probability per line, in input order (default: standard output)." };
         var skip = new Option<bool>("--skip-bad-lines") { Description = "Skip malformed lines (they get no output line, so the output no longer lines up with the input)." };
-        var threads = new Option<int>("--threads") { Description = "Threads (default: all cores).", DefaultValueFactory = _ => 0 };
+        var threads = ModelOptionSet.ThreadsOption("Threads (default: all cores).");
         var command = new Command("predict", "Write one click probability per input row, in input order.") { model, data, output, skip, threads };
         command.SetAction(r =>
         {
+            string? outPath = r.GetValue(output);
+            if (outPath is not null) OutputPaths.CheckFile("--out", outPath, ("--model", r.GetValue(model)), ("--data", r.GetValue(data)));
             var saved = ModelFile.Load(r.GetValue(model)!);
             var (probabilities, _) = EvaluateCommand.Score(saved, r.GetValue(data)!, r.GetValue(skip), withLabels: false, r.GetValue(threads));
-            string? outPath = r.GetValue(output);
             if (outPath is null)
             {
                 Write(io.Out, probabilities);
                 return 0;
             }
-            string tmp = outPath + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+            DeepFM.IO.TempFiles.RemoveStale(outPath);
+            string tmp = DeepFM.IO.TempFiles.NewPath(outPath);
             try
             {
                 using (var writer = new StreamWriter(tmp, false, new UTF8Encoding(false), 1 << 16)) Write(writer, probabilities);

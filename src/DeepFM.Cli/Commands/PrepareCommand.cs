@@ -23,10 +23,13 @@ internal static class PrepareCommand
         {
             string dataPath = r.GetValue(data)!, outPath = r.GetValue(output)!;
             if (!File.Exists(dataPath)) throw new UserInputException($"{dataPath}: file not found.");
+            OutputPaths.CheckFile("--out", outPath, ("--data", dataPath));
             var options = dataOptions.Bind(r, dataPath);
             var split = new SplitOptions { ValidFraction = r.GetValue(validFraction), TestFraction = r.GetValue(testFraction), Seed = r.GetValue(seed) };
             var clock = Stopwatch.StartNew();
-            using var prepared = DataPipeline.Prepare(dataPath, outPath, options, split);
+            // Ctrl-C stops between chunks and deletes the spill and partial cache (a second Ctrl-C kills at once).
+            using var cancel = TrainCommand.CancelOnCtrlC(io);
+            using var prepared = DataPipeline.Prepare(dataPath, outPath, options, split, cancel.Token);
             clock.Stop();
             double mb = new FileInfo(dataPath).Length / 1e6;
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture,

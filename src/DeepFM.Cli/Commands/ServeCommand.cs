@@ -16,7 +16,7 @@ internal static class ServeCommand
         var maxRows = new Option<int>("--max-rows") { Description = "Most rows per predict request; more get 400.", DefaultValueFactory = _ => ServingOptions.DefaultMaxRows };
         var workers = new Option<int>("--workers") { Description = "Model instances scoring at once (default: one per core).", DefaultValueFactory = _ => 0 };
         var watch = new Option<bool>("--watch") { Description = "Reload the model when its file changes (true/false).", DefaultValueFactory = _ => true };
-        var threads = new Option<int>("--threads") { Description = "Threads one large request's matrix products may use (default: all cores).", DefaultValueFactory = _ => 0 };
+        var threads = ModelOptionSet.ThreadsOption("Threads one large request's matrix products may use (default: all cores).");
         var command = new Command("serve",
             "Serve click probabilities over HTTP: POST /v1/predict (JSON rows or Criteo TSV lines), GET /healthz, GET /v1/model, GET /metrics, POST /v1/reload.")
         { model, urls, maxBody, maxRows, workers, watch, threads };

@@ -19,6 +19,12 @@ internal static class SynthCommand
         {
             var options = new SynthOptions { Rows = r.GetValue(rows), Seed = r.GetValue(seed) };
             if (r.GetValue(maxCard) is int cap) options = options with { MaxCardinality = cap };
+            OutputPaths.CheckFile("--out", r.GetValue(output)!);
+            if (r.GetValue(truth) is { } truthPath)
+            {
+                OutputPaths.CheckFile("--truth", truthPath);
+                OutputPaths.CheckDistinct(("--out", r.GetValue(output)!), ("--truth", truthPath));
+            }
             try { options.Validate(); }
             catch (ArgumentException e) { throw new UserInputException($"synth: {e.Message}"); }
             var summary = CriteoSynth.Generate(options, r.GetValue(output)!, r.GetValue(truth));

@@ -41,7 +41,7 @@ internal static class TrainCommand
         var validFraction = new Option<double?>("--valid-fraction") { Description = "Fraction of --data held out for validation (default: the preset's, 0.1; 0 for --preset paper)." };
         var testFraction = new Option<double?>("--test-fraction") { Description = "Fraction of --data held out for testing (default 0; 0.1 for the embedded dataset)." };
         var output = new Option<string?>("--out") { Description = "Where to save the trained model (.dfm)." };
-        var threads = new Option<int>("--threads") { Description = "Threads for the numeric kernels (default: all cores). Results do not depend on it.", DefaultValueFactory = _ => 0 };
+        var threads = ModelOptionSet.ThreadsOption("Threads for the numeric kernels (default: all cores). Results do not depend on it.");
         var quiet = new Option<bool>("--quiet") { Description = "No progress output." };
         var dataOptions = new DataOptionSet();
         var modelOptions = new ModelOptionSet();
@@ -71,8 +71,7 @@ internal static class TrainCommand
             var (config, training) = BindSettings(r, modelOptions);
             training = training with { Threads = r.GetValue(threads) };
             string? outPath = r.GetValue(output);
-            if (outPath is not null && Path.GetDirectoryName(Path.GetFullPath(outPath)) is { } outDir && !Directory.Exists(outDir))
-                throw new UserInputException($"--out {outPath}: the folder {outDir} does not exist.");
+            if (outPath is not null) OutputPaths.CheckFile("--out", outPath, ("--data", spec.Train), ("--valid", spec.Valid), ("--test", spec.Test));
 
             using var cancel = CancelOnCtrlC(io);
             io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");

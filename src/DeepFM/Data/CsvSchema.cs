@@ -52,7 +52,10 @@ public sealed class CsvSchema
             string[] names = val.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             switch (key)
             {
-                case "label": label = val; break;
+                case "label":
+                    if (label is not null) throw new UserInputException($"CSV schema \"{text}\": label= is given twice (\"{label}\" and \"{val}\"); a schema has one label column.");
+                    label = val;
+                    break;
                 case "cat": cat = val == "*" ? null : [.. names]; break;
                 case "num": num.AddRange(names); break;
                 case "delim":

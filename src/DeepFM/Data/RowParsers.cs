@@ -108,8 +108,7 @@ internal abstract class RowParser
 
     protected DataFormatException Error(long line, string? field, string problem) => new(FileName, line, field, problem);
 
-    protected static bool TryParseDouble(ReadOnlySpan<byte> s, out double x) =>
-        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out x) && double.IsFinite(x);
+    protected static bool TryParseDouble(ReadOnlySpan<byte> s, out double x) => NumericText.TryParseNumber(s, out x);
 
     public static RowParser Create(DataFormat format, string path, LineReader lines, CsvSchema? schema, LibsvmFieldMap? fieldMap,
         FieldSpec[]? knownFields, bool labeled = true)
@@ -171,7 +170,7 @@ internal sealed class CriteoParser : RowParser
             {
                 if (!tok.IsEmpty)
                 {
-                    if (!Utf8Parser.TryParse(tok, out long v, out int used) || used != tok.Length)
+                    if (!NumericText.TryParseCriteoInteger(tok, out long v))
                         throw Error(lineNo, ColumnName(col), $"{DataFormatException.Show(tok)} is not an integer");
                     row.SetNumber(col - 1, v);
                 }

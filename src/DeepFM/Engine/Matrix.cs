@@ -11,7 +11,7 @@ public sealed class Matrix
     /// <summary>Creates a matrix of the given shape, zero-filled.</summary>
     public Matrix(int rows = 0, int cols = 0)
     {
-        _data = new float[Math.Max(1, rows * cols)];
+        _data = new float[Math.Max(1, Elements(rows, cols))];
         Rows = rows;
         Cols = cols;
     }
@@ -41,11 +41,23 @@ public sealed class Matrix
     /// <summary>Sets the shape, growing the buffer if needed. Contents are unspecified afterwards.</summary>
     public Matrix Reshape(int rows, int cols)
     {
-        int need = rows * cols;
+        int need = Elements(rows, cols);
         if (need > _data.Length) _data = new float[need];
         Rows = rows;
         Cols = cols;
         return this;
+    }
+
+    /// <summary>rows × cols, checked: a product past one array's length (or negative) throws instead of wrapping
+    /// around to a small buffer that unsafe kernels would then write past.</summary>
+    private static int Elements(int rows, int cols)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(cols);
+        long n = (long)rows * cols;
+        if (n > Array.MaxLength)
+            throw new InvalidOperationException($"A {rows:N0} × {cols:N0} matrix ({n:N0} numbers) exceeds the largest array ({Array.MaxLength:N0}).");
+        return (int)n;
     }
 
     /// <summary>Sets the shape and zeroes the elements.</summary>

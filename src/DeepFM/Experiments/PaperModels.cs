@@ -54,13 +54,14 @@ public static class PaperModels
     public static IReadOnlyList<string> Deep() => [.. All().Where(n => !Shallow.Contains(n))];
 
     /// <summary>
-    /// Parses a model list: <c>all</c>, <c>deep</c>, or comma-separated registry names (kept in the given order, duplicates dropped).
+    /// Parses a model list: <c>all</c>, <c>deep</c>, or comma-separated registry names (null: the default; empty is an error) (kept in the given order, duplicates dropped).
     /// Throws <see cref="UserInputException"/> for an unknown name.
     /// </summary>
     public static IReadOnlyList<string> Parse(string? text, bool deepByDefault = false)
     {
-        string spec = (text ?? "").Trim();
-        if (spec.Length == 0) return deepByDefault ? Deep() : All();
+        if (text is null) return deepByDefault ? Deep() : All();
+        string spec = text.Trim();
+        if (spec.Length == 0) throw new UserInputException("--models is empty: give 'all', 'deep' or a list such as lr,fm,deepfm.");
         if (spec.Equals("all", StringComparison.OrdinalIgnoreCase)) return All();
         if (spec.Equals("deep", StringComparison.OrdinalIgnoreCase)) return Deep();
         var list = new List<string>();

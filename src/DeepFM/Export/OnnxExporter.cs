@@ -48,7 +48,8 @@ public static class OnnxExporter
     {
         ArgumentNullException.ThrowIfNull(saved);
         var bytes = ToBytes(saved, inputs);
-        string tmp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        DeepFM.IO.TempFiles.RemoveStale(path);
+        string tmp = DeepFM.IO.TempFiles.NewPath(path);
         try
         {
             File.WriteAllBytes(tmp, bytes);

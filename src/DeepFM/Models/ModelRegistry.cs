@@ -51,6 +51,7 @@ public static class ModelRegistry
     {
         if (!Models.TryGetValue(Canonical(config.Model), out var entry))
             throw new UserInputException($"Unknown model '{config.Model}'. Known models: {string.Join(", ", Names)}.");
+        ModelSize.Validate(config, space);   // before any allocation: sizes past one array or the machine's memory
         return entry.Create(config, space);
     }
 

@@ -21,6 +21,7 @@ public static class ModelTrainer
     {
         options = options.ResolveFor(config.Model);   // the model file records the optimizer and learning rate used
         var space = new FeatureSpace(data.FeatureMap.FieldCount, data.FeatureMap.FeatureCount);
+        ModelSize.Validate(config, space, options.BatchSize);   // the model and one batch's activations, before allocating
         var model = ModelRegistry.Create(config, space);
         var result = new Trainer(options).Fit(model, data.Train, data.Valid, observer, cancel);
         var ws = new Engine.Workspace(isTraining: false, Engine.ComputeContext.Default.WithThreads(options.Threads));

@@ -21,19 +21,23 @@ public static class DataPipeline
     /// translates the spilled slots into ids and writes <paramref name="cachePath"/> (to a temporary file, then moved into
     /// place) without parsing the text again; opens the result.
     /// </summary>
-    public static PreparedData Prepare(string dataPath, string cachePath, DataOptions options, SplitOptions split)
+    /// <remarks>A cancelled <paramref name="cancel"/> stops the work between chunks and deletes the spill and the
+    /// partial cache (<see cref="OperationCanceledException"/>). Temporaries of this cache left by killed writers
+    /// (<see cref="IO.TempFiles"/>) are removed first.</remarks>
+    public static PreparedData Prepare(string dataPath, string cachePath, DataOptions options, SplitOptions split, CancellationToken cancel = default)
     {
         options.Validate();
         split.Validate();
         Stat(dataPath);   // a mistyped data path fails before the cache folder is created
         string full = Path.GetFullPath(cachePath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        IO.TempFiles.RemoveStale(full);
         // The spill lives next to the cache (same disk as the output, not a RAM-backed temp folder) and is deleted
         // on every path out of here.
-        using (var spill = new SlotSpill($"{full}.tmp-slots-{Guid.NewGuid():N}"))
+        using (var spill = new SlotSpill(IO.TempFiles.NewPath(full, "slots")))
         {
-            var scan = Scan(dataPath, options, split, spill);
-            WriteCache(dataPath, full, scan.Map, scan.Header, new SpilledChunks(spill, scan.SlotIds, scan.ValueFields));
+            var scan = Scan(dataPath, options, split, spill, cancel);
+            WriteCache(dataPath, full, scan.Map, scan.Header, new SpilledChunks(spill, scan.SlotIds, scan.ValueFields), cancel);
         }
         return PreparedData.Open(cachePath, null, verify: false);
     }
@@ -46,7 +50,7 @@ public static class DataPipeline
     /// Pass 1 of <see cref="Prepare"/>: parses <paramref name="dataPath"/> once, counting training rows' values and
     /// writing every row to <paramref name="spill"/>, and builds the feature map. Internal for the prepare benchmark.
     /// </summary>
-    internal static ScanResult Scan(string dataPath, DataOptions options, SplitOptions split, SlotSpill spill)
+    internal static ScanResult Scan(string dataPath, DataOptions options, SplitOptions split, SlotSpill spill, CancellationToken cancel = default)
     {
         var source = Stat(dataPath);
         FeatureMap map;
@@ -79,7 +83,7 @@ public static class DataPipeline
                 }
                 chunk.Labels[n] = row.Label;
                 chunk.Tags[n] = (byte)tag;
-                if (++n == Chunk) { spill.Write(chunk, n); n = 0; }
+                if (++n == Chunk) { spill.Write(chunk, n); n = 0; cancel.ThrowIfCancellationRequested(); }
             }
             if (n > 0) spill.Write(chunk, n);
             rows = rr.RowIndex + 1;
@@ -259,7 +263,7 @@ public static class DataPipeline
     /// it into place. <paramref name="header"/> gets the map's hash and length, the checksum and, when every value is 1,
     /// <see cref="CacheHeader.FlagNoValues"/>.
     /// </summary>
-    private static void WriteCache(string dataPath, string cachePath, FeatureMap map, CacheHeader header, IRowChunks rows)
+    private static void WriteCache(string dataPath, string cachePath, FeatureMap map, CacheHeader header, IRowChunks rows, CancellationToken cancel = default)
     {
         var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) map.Write(w);
@@ -268,7 +272,7 @@ public static class DataPipeline
         var layout = header.Layout;
         string full = Path.GetFullPath(cachePath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = $"{full}.tmp-{Guid.NewGuid():N}";
+        string tmp = DeepFM.IO.TempFiles.NewPath(full);
         try
         {
             using (var head = new FileStream(tmp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite))
@@ -295,6 +299,7 @@ public static class DataPipeline
                         int n;
                         while ((n = rows.Read(idBuf, valBuf, labBuf, tagBuf)) > 0)
                         {
+                            cancel.ThrowIfCancellationRequested();
                             if (done + n > header.RowCount) throw Changed(dataPath);
                             labels.Write<float>(labBuf.AsSpan(0, n));
                             tags.Write<byte>(tagBuf.AsSpan(0, n));

@@ -53,7 +53,7 @@ internal static class JaggedCacheWriter
 
         string full = Path.GetFullPath(cachePath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = $"{full}.tmp-{Guid.NewGuid():N}";
+        string tmp = DeepFM.IO.TempFiles.NewPath(full);
         try
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))

@@ -71,7 +71,9 @@ public static class ModelFile
     /// <summary>Writes the model atomically.</summary>
     public static void Save(string path, SavedModel saved)
     {
-        string tmp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        // A save killed before its move left {path}.tmp-{pid}-…; those of dead writers go now (a live one's stay).
+        DeepFM.IO.TempFiles.RemoveStale(path);
+        string tmp = DeepFM.IO.TempFiles.NewPath(path);
         try
         {
             using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -120,7 +122,7 @@ public static class ModelFile
     /// <exception cref="UserInputException">The file is missing, not a model file, from a newer version, or corrupt.</exception>
     public static SavedModel Load(string path)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{path}: model file not found.");
+        RequireRegularFile(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         return Load(file, path);
     }
@@ -203,8 +205,22 @@ public static class ModelFile
     /// <summary>SHA-256 of the whole file, hex (shown by the scoring service).</summary>
     public static string FileChecksum(string path)
     {
+        RequireRegularFile(path);
         using var file = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(file));
+    }
+
+    /// <summary>A model is read from a regular file only: a device such as <c>/dev/zero</c> or a pipe never ends (the
+    /// reader would spin forever), and a folder is a plain mistake.</summary>
+    /// <exception cref="UserInputException">The path is missing, a folder, or not a regular file.</exception>
+    public static void RequireRegularFile(string path)
+    {
+        switch (DeepFM.IO.FileIdentity.KindOf(path))
+        {
+            case DeepFM.IO.FileKind.Missing: throw new UserInputException($"{path}: model file not found.");
+            case DeepFM.IO.FileKind.Directory: throw new UserInputException($"{path}: is a folder, not a model file.");
+            case DeepFM.IO.FileKind.Other: throw new UserInputException($"{path}: is not a regular file (a device, pipe or socket), so not a model file.");
+        }
     }
 
     /// <summary>Forwards writes to an inner stream and into a running hash.</summary>
