@@ -35,7 +35,7 @@ public sealed class DeepFMTransformer : ITransformer
     public IReadOnlyList<string> NumericColumns { get; }
 
     /// <inheritdoc />
-    public bool IsRowToRowMapper => false;
+    public bool IsRowToRowMapper => true;
 
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
@@ -44,9 +44,9 @@ public sealed class DeepFMTransformer : ITransformer
         return ScoredDataView.OutputSchema(inputSchema);
     }
 
-    /// <summary>Not supported: DeepFM scores through <see cref="Transform"/> (no <c>PredictionEngine</c>).</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
-        throw new NotSupportedException("DeepFMTransformer is not a row-to-row mapper; use Transform.");
+    /// <summary>The row-to-row mapper behind <c>mlContext.Model.CreatePredictionEngine</c>: one row scored at a time
+    /// (a batch of rows scores faster through <see cref="Transform"/>, in blocks).</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new DeepFMRowMapper(this, inputSchema);
 
     /// <inheritdoc />
     public IDataView Transform(IDataView input)

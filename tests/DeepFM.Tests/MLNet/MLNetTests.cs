@@ -111,6 +111,44 @@ public sealed class MLNetTests(ITestOutputHelper output)
         Assert.ThrowsAny<Exception>(() => new MLContext().Model.Load(zip, out _));
     }
 
+    /// <summary>What a PredictionEngine returns for one row.</summary>
+    public sealed class Prediction
+    {
+        public float Score { get; set; }
+        public float Probability { get; set; }
+        public bool PredictedLabel { get; set; }
+    }
+
+    [Fact]
+    public void PredictionEngine_scores_each_row_as_Transform_does()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Planted(1500, 4);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = SmallOptions with { Training = SmallOptions.Training with { Epochs = 2 } };
+        // In a chain too: a chain is a row-to-row mapper only when every part is.
+        var model = ml.Transforms.CopyColumns("Dev", "Device")
+            .Append(ml.BinaryClassification.Trainers.DeepFM("Label", ["User", "Item", "Dev"], ["Age", "Price"], options)).Fit(data);
+        float[] batch = Column(ml, model.Transform(data), "Probability");
+        float[] scores = Column(ml, model.Transform(data), "Score");
+        var engine = ml.Model.CreatePredictionEngine<Row, Prediction>(model);
+        for (int i = 0; i < 200; i++)
+        {
+            var p = engine.Predict(rows[i]);
+            Assert.Equal(batch[i], p.Probability, 5);
+            Assert.Equal(scores[i], p.Score, 4);
+            Assert.Equal(p.Probability > 0.5f, p.PredictedLabel);
+        }
+        // Engines on several threads at once: each has its own row, batch and workspace.
+        var results = new float[4][];
+        Parallel.For(0, 4, t =>
+        {
+            var e = ml.Model.CreatePredictionEngine<Row, Prediction>(model);
+            results[t] = [.. rows.Take(300).Select(r => e.Predict(r).Probability)];
+        });
+        foreach (var r in results) for (int i = 0; i < 300; i++) Assert.Equal(batch[i], r[i], 5);
+    }
+
     [Fact]
     public void Compares_with_MLNet_field_aware_factorization_machine()
     {

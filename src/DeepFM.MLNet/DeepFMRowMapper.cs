@@ -1,0 +1,107 @@
+using DeepFM.Data;
+using DeepFM.Engine;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace DeepFM.MLNet;
+
+/// <summary>
+/// <see cref="DeepFMTransformer"/> as a row-to-row mapper, which <c>PredictionEngine</c> needs: each output row wraps
+/// an input row and scores it when one of Score, Probability or PredictedLabel is first read at a new position. Each
+/// row has its own batch and workspace, so rows (and the engines that hold them) can score at the same time over the
+/// one shared model.
+/// </summary>
+internal sealed class DeepFMRowMapper : IRowToRowMapper
+{
+    private readonly DeepFMTransformer _parent;
+
+    public DeepFMRowMapper(DeepFMTransformer parent, DataViewSchema inputSchema)
+    {
+        parent.CheckInput(inputSchema);
+        _parent = parent;
+        InputSchema = inputSchema;
+        OutputSchema = ScoredDataView.OutputSchema(inputSchema);
+    }
+
+    public DataViewSchema InputSchema { get; }
+
+    public DataViewSchema OutputSchema { get; }
+
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
+    {
+        int n = InputSchema.Count;
+        var columns = dependingColumns.ToList();
+        var needed = columns.Where(c => c.Index < n).Select(c => InputSchema[c.Index]).ToList();
+        if (columns.Any(c => c.Index >= n)) needed.AddRange(ColumnReader.Columns(InputSchema, _parent.CategoricalColumns, _parent.NumericColumns));
+        return needed.DistinctBy(c => c.Index);
+    }
+
+    public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns) =>
+        new ScoredRow(this, input, activeColumns.Select(c => c.Index).ToHashSet());
+
+    private sealed class ScoredRow : DataViewRow
+    {
+        private readonly DeepFMRowMapper _mapper;
+        private readonly DataViewRow _input;
+        private readonly HashSet<int> _active;
+        private readonly ColumnReader? _reader;
+        private readonly Batch _batch;
+        private readonly Workspace _workspace = new(isTraining: false, ComputeContext.Serial);
+        private long _scoredPosition = long.MinValue;
+        private float _logit, _probability;
+
+        public ScoredRow(DeepFMRowMapper mapper, DataViewRow input, HashSet<int> active)
+        {
+            _mapper = mapper;
+            _input = input;
+            _active = active;
+            var parent = mapper._parent;
+            _batch = new Batch(1, parent.Model.FeatureMap.FieldCount);
+            if (active.Any(i => i >= mapper.InputSchema.Count)) _reader = new ColumnReader(input, parent.CategoricalColumns, parent.NumericColumns);
+        }
+
+        public override DataViewSchema Schema => _mapper.OutputSchema;
+
+        public override long Position => _input.Position;
+
+        public override long Batch => _input.Batch;
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => _active.Contains(column.Index);
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            int n = _mapper.InputSchema.Count;
+            if (column.Index < n) return _input.GetGetter<TValue>(_input.Schema[column.Index]);
+            if (!_active.Contains(column.Index)) throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
+            Delegate getter = (column.Index - n) switch
+            {
+                0 => (ValueGetter<float>)((ref float v) => { Score(); v = _logit; }),
+                1 => (ValueGetter<float>)((ref float v) => { Score(); v = _probability; }),
+                _ => (ValueGetter<bool>)((ref bool v) => { Score(); v = _probability > 0.5f; }),
+            };
+            return getter as ValueGetter<TValue> ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
+        }
+
+        /// <summary>Scores the input's current row once per position, however many of the three columns are read.</summary>
+        private void Score()
+        {
+            long position = _input.Position;
+            if (position == _scoredPosition) return;
+            var parent = _mapper._parent;
+            var map = parent.Model.FeatureMap;
+            var reader = _reader!;
+            int m = map.FieldCount, cats = parent.CategoricalColumns.Count;
+            for (int f = 0; f < m; f++)
+            {
+                if (f < cats) map.TryEncodeField(f, reader.Text(f), out _batch.IdBuffer[f], out _batch.ValueBuffer[f]);
+                else map.EncodeNumber(f, reader.Number(f - cats), out _batch.IdBuffer[f], out _batch.ValueBuffer[f]);
+            }
+            _batch.Size = 1;
+            _logit = parent.Model.Model.Forward(_batch, _workspace).Span[0];
+            _probability = 1f / (1f + MathF.Exp(-_logit));
+            _scoredPosition = position;
+        }
+    }
+}
