@@ -25,6 +25,7 @@ internal static class PipelineBench
         long rows = 1_000_000;
         int epochs = 1;
         bool torch = true;
+        int blockRows = 0;
         string dir = Path.Combine(Path.GetTempPath(), "deepfm-bench");
         string[] models = ["lr", "fm", "deepfm"];
         for (int i = 0; i < args.Length; i++)
@@ -36,6 +37,7 @@ internal static class PipelineBench
                 case "--no-torch": torch = false; break;
                 case "--dir": dir = args[++i]; break;
                 case "--models": models = args[++i].Split(','); break;
+                case "--block-shuffle": blockRows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -72,7 +74,9 @@ internal static class PipelineBench
             var config = Preset.Paper.ModelFor(name) with { Seed = 1 };
             var model = ModelRegistry.Create(config, space);
             var opts = Preset.Paper.TrainingFor(name) with { Epochs = epochs, Seed = 1 };
-            var result = new Trainer(opts).Fit(model, prepared.All, null);
+            // --block-shuffle N: blocks of N rows, shuffled in windows of 8 blocks, instead of a full shuffle.
+            ISampler? sampler = blockRows > 0 ? new BlockShuffleSampler(opts.Seed, blockRows) : null;
+            var result = new Trainer(opts, sampler: sampler).Fit(model, prepared.All, null);
             clock.Restart();
             var p = Predictor.Predict(model, testData.All);
             double scoreRate = p.Length / clock.Elapsed.TotalSeconds;

@@ -13,5 +13,5 @@ Console.WriteLine("       DeepFM.Bench serve-memory [--rows 1500000] [--workers 
 Console.WriteLine("       DeepFM.Bench prepare --file TSV [--reps 5] [--min-count 10] [--stages lines,parse,pass1,encode,prepare] [--cache PATH]");
 Console.WriteLine("       DeepFM.Bench step [--reps 30] [--batch 4096] [--dropout 0.5] [--batch-norm]");
 Console.WriteLine("       DeepFM.Bench scaling [--models lr,fm,deepfm] [--reps 3] [--rows 1000000]   (after pipeline: uses its data)");
-Console.WriteLine("       DeepFM.Bench pipeline [--rows N] [--epochs N] [--models lr,fm,deepfm] [--no-torch] [--dir DIR]");
+Console.WriteLine("       DeepFM.Bench pipeline [--rows N] [--epochs N] [--models lr,fm,deepfm] [--no-torch] [--dir DIR] [--block-shuffle ROWS]");
 return args.Length == 0 ? 0 : 2;
