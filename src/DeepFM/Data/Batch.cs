@@ -5,7 +5,7 @@ namespace DeepFM.Data;
 /// fields, and one label per row. Categorical fields carry value 1; a numeric field in "value" mode carries its value,
 /// which scales that field's embedding (the paper's <c>x_j</c>).
 /// <para>
-/// Two layouts. <b>Fixed width</b> (the common case, and the only one the models read today): exactly one entry per
+/// Two layouts. <b>Fixed width</b> (the common case): exactly one entry per
 /// row and field, row-major, entry <c>(r, f)</c> at <c>r·m + f</c>; <see cref="Offsets"/> is empty. <b>Jagged</b>
 /// (<see cref="IsJagged"/>, for multi-valued fields such as genres or recent items): a field of a row holds zero or
 /// more entries, stored one after another in row-major (row, field) order, and <see cref="Offsets"/> holds
@@ -115,13 +115,5 @@ public sealed class Batch
         IdBuffer.AsSpan(0, EntryCapacity).CopyTo(ids);
         ValueBuffer.AsSpan(0, EntryCapacity).CopyTo(values);
         (IdBuffer, ValueBuffer, EntryCapacity) = (ids, values, grown);
-    }
-
-    /// <summary>Throws <see cref="NotSupportedException"/> for a jagged batch: for consumers (the models' embedding
-    /// lookups today) that read one entry per field.</summary>
-    public void RequireFixedWidth(string consumer)
-    {
-        if (IsJagged)
-            throw new NotSupportedException($"{consumer} reads one value per field; this batch has multi-valued (jagged) fields, which need a pooled embedding.");
     }
 }

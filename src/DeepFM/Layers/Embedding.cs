@@ -11,6 +11,9 @@ namespace DeepFM.Layers;
 /// <c>x</c>, becomes <c>e_j = x·V_i</c> (k numbers); the output row is <c>[e_1, …, e_m]</c> (eq. 3), <c>B × m·k</c>.
 /// With <c>k = 1</c> the same layer holds the order-1 weights <c>w_i</c>. The table is a sparse parameter: backward
 /// writes only the rows in the batch.
+/// <para>A field with several values (a jagged <see cref="Batch"/>: genres, a user's recent items) is pooled by sum:
+/// <c>e_j = Σ_t x_t·V_{i_t}</c> over the field's entries, zeros for an empty field — eq. 3 with one term per value,
+/// so mean pooling is values of <c>1/n</c>. Everything above the embedding sees the same <c>B × m·k</c> output.</para>
 /// </summary>
 public sealed class Embedding : Module
 {
@@ -32,7 +35,6 @@ public sealed class Embedding : Module
     /// <summary>Looks up and scales the embeddings of every field of every row.</summary>
     public Matrix Forward(Batch batch, Workspace ws)
     {
-        batch.RequireFixedWidth("The embedding lookup");
         var state = ws.State<State>(this);
         state.Batch = batch;
         int b = batch.Size, m = batch.FieldCount, k = Dim;
@@ -74,14 +76,15 @@ public sealed class Embedding : Module
         int k = Dim;
         var ids = batch.Ids;
         int rows = Table.Rows;
-        if (gradOutput.Span.Length < ids.Length * k) throw new ArgumentException("Gradient smaller than the last output.", nameof(gradOutput));
+        if (gradOutput.Span.Length < (long)batch.Size * batch.FieldCount * k) throw new ArgumentException("Gradient smaller than the last output.", nameof(gradOutput));
         foreach (int id in ids)
             if ((uint)id >= (uint)rows) throw new IndexOutOfRangeException($"Feature id {id} outside the table of {rows} rows.");
         if (Table.Touched is { } touched)
             foreach (int id in ids) touched.Add(id);   // first-touch order, before the (possibly split) scatter
         int m = batch.FieldCount;
         int parts = (long)ids.Length * k < ParallelMinElements ? 1 : Math.Min(ws.Compute.Threads, m);
-        if (parts > 1 && !ColumnGroupsAreDisjoint(state, ids, m, parts)) parts = 1;
+        // Jagged rows scatter on one thread: their entries are not in columns of fixed stride.
+        if (batch.IsJagged || (parts > 1 && !ColumnGroupsAreDisjoint(state, ids, m, parts))) parts = 1;
         state.Scatter.Set(this, batch, gradOutput.Buffer, parts);
         if (parts == 1) state.Scatter.Run(0, 1);
         else ws.Compute.For(parts, 1, state.Scatter);
@@ -134,6 +137,15 @@ public sealed class Embedding : Module
             var values = _batch.Values;
             ref float table = ref MemoryMarshal.GetArrayDataReference(_layer.Table.Grad);
             ref float g = ref MemoryMarshal.GetArrayDataReference(_grad);
+            if (_batch.IsJagged)
+            {
+                // Every entry of slot s receives x_t · dL/de_s, in batch order.
+                var offsets = _batch.Offsets;
+                for (int slot = 0; slot < b * m; slot++)
+                    for (int t = offsets[slot]; t < offsets[slot + 1]; t++)
+                        Row(ref Unsafe.Add(ref table, (nint)ids[t] * k), ref Unsafe.Add(ref g, (nint)slot * k), k, values[t], add: true);
+                return;
+            }
             for (int r = 0; r < b; r++)
             {
                 for (int f = f0; f < f1; f++)
@@ -169,7 +181,7 @@ public sealed class Embedding : Module
         }
     }
 
-    /// <summary>Gathers entries [start, end) of the batch (each output row is written by one index).</summary>
+    /// <summary>Gathers slots [start, end) of the batch (each output slot is written by one index).</summary>
     private sealed class GatherJob : RangeJob
     {
         private Embedding _layer = null!;
@@ -186,6 +198,23 @@ public sealed class Embedding : Module
             ref float table = ref MemoryMarshal.GetArrayDataReference(_layer.Table.Value);
             ref float y = ref MemoryMarshal.GetArrayDataReference(_output);
             int rows = _layer.Table.Rows;
+            if (_batch.IsJagged)
+            {
+                // Slot i (row, field) sums its entries; an empty slot is zeros.
+                var offsets = _batch.Offsets;
+                for (int i = start; i < end; i++)
+                {
+                    ref float dst = ref Unsafe.Add(ref y, (nint)i * k);
+                    MemoryMarshal.CreateSpan(ref dst, k).Clear();
+                    for (int t = offsets[i]; t < offsets[i + 1]; t++)
+                    {
+                        int id = ids[t];
+                        if ((uint)id >= (uint)rows) throw new IndexOutOfRangeException($"Feature id {id} outside the table of {rows} rows.");
+                        Row(ref dst, ref Unsafe.Add(ref table, (nint)id * k), k, values[t], add: true);
+                    }
+                }
+                return;
+            }
             for (int i = start; i < end; i++)
             {
                 int id = ids[i];

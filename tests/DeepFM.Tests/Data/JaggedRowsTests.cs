@@ -1,6 +1,5 @@
 using DeepFM.Data;
 using DeepFM.Features;
-using DeepFM.Models;
 using DeepFM.Preparation;
 
 namespace DeepFM.Tests.Data;
@@ -159,17 +158,6 @@ public sealed class JaggedRowsTests
         File.WriteAllBytes(path, bytes);
         var e = Assert.ThrowsAny<UserInputException>(() => PreparedData.Open(path));
         Assert.Contains("jagged.cache", e.Message);
-    }
-
-    [Fact]
-    public void The_models_refuse_multi_valued_fields_with_a_clear_message()
-    {
-        var (set, _, _) = Planted(8);
-        var model = ModelRegistry.Create(new ModelConfig { Model = "deepfm", EmbeddingSize = 4, Hidden = [8] }, new FeatureSpace(Fields, 10_000));
-        var batch = ((IRowSet)set).CreateBatch(8);
-        set.Slice(0, 8, batch);
-        var e = Assert.Throws<NotSupportedException>(() => model.Forward(batch, new DeepFM.Engine.Workspace(isTraining: false)));
-        Assert.Contains("multi-valued", e.Message);
     }
 
     /// <summary>A map of three categorical fields; the cache stores it, the rows' ids need not come from it.</summary>
