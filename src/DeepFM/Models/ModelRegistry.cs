@@ -19,6 +19,7 @@ public static class ModelRegistry
             ["widedeep"] = ("LR & DNN: Wide & Deep without crosses; LR + DNN on its own embeddings, logits summed", (c, s) => new WideDeepModel(c, s), ModelDefaults.Deep),
             ["fmdnn"] = ("FM & DNN: FM + DNN on separate embedding tables, logits summed", (c, s) => new FmDnnModel(c, s), ModelDefaults.Deep),
             ["deepfm"] = ("DeepFM: shared embeddings feed an FM and a DNN; ŷ = sigmoid(y_FM + y_DNN)", (c, s) => new DeepFMModel(c, s), ModelDefaults.Deep),
+            ["nfm"] = ("NFM: Bi-Interaction pooling Σ_{i<j} e_i ⊙ e_j feeds a DNN, plus the order-1 term (He & Chua 2017)", (c, s) => new NfmModel(c, s), ModelDefaults.Deep),
             ["dcn"] = ("DCN: a cross network x_{l+1} = x_0·(x_lᵀw_l) + b_l + x_l beside a DNN (Wang et al. 2017)", (c, s) => new DcnModel(c, s), ModelDefaults.Deep),
         };
 
