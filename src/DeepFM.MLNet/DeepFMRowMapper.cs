@@ -75,13 +75,7 @@ internal sealed class DeepFMRowMapper : IRowToRowMapper
             int n = _mapper.InputSchema.Count;
             if (column.Index < n) return _input.GetGetter<TValue>(_input.Schema[column.Index]);
             if (!_active.Contains(column.Index)) throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
-            Delegate getter = (column.Index - n) switch
-            {
-                0 => (ValueGetter<float>)((ref float v) => { Score(); v = _logit; }),
-                1 => (ValueGetter<float>)((ref float v) => { Score(); v = _probability; }),
-                _ => (ValueGetter<bool>)((ref bool v) => { Score(); v = _probability > 0.5f; }),
-            };
-            return getter as ValueGetter<TValue> ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
+            return ScoreColumns.Getter<TValue>(column, n, () => { Score(); return (_logit, _probability); });
         }
 
         /// <summary>Scores the input's current row once per position, however many of the three columns are read.</summary>
@@ -90,14 +84,7 @@ internal sealed class DeepFMRowMapper : IRowToRowMapper
             long position = _input.Position;
             if (position == _scoredPosition) return;
             var parent = _mapper._parent;
-            var map = parent.Model.FeatureMap;
-            var reader = _reader!;
-            int m = map.FieldCount, cats = parent.CategoricalColumns.Count;
-            for (int f = 0; f < m; f++)
-            {
-                if (f < cats) map.TryEncodeField(f, reader.Text(f), out _batch.IdBuffer[f], out _batch.ValueBuffer[f]);
-                else map.EncodeNumber(f, reader.Number(f - cats), out _batch.IdBuffer[f], out _batch.ValueBuffer[f]);
-            }
+            ScoreColumns.Encode(parent, _reader!, _batch, 0);
             _batch.Size = 1;
             _logit = parent.Model.Model.Forward(_batch, _workspace).Span[0];
             _probability = 1f / (1f + MathF.Exp(-_logit));

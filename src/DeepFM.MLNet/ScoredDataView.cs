@@ -104,13 +104,7 @@ internal sealed class ScoredDataView : IDataView
             int n = _view._input.Schema.Count;
             if (column.Index < n) return _input.GetGetter<TValue>(_input.Schema[column.Index]);
             if (!_active.Contains(column.Index)) throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor.");
-            Delegate getter = (column.Index - n) switch
-            {
-                0 => (ValueGetter<float>)((ref float v) => { Score(); v = _logit; }),
-                1 => (ValueGetter<float>)((ref float v) => { Score(); v = _probability; }),
-                _ => (ValueGetter<bool>)((ref bool v) => { Score(); v = _probability > 0.5f; }),
-            };
-            return getter as ValueGetter<TValue> ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
+            return ScoreColumns.Getter<TValue>(column, n, () => { Score(); return (_logit, _probability); });
         }
 
         /// <summary>The current row's logit and probability, computed once however many of the three columns are read.</summary>
@@ -154,18 +148,7 @@ internal sealed class ScoredDataView : IDataView
         }
 
         /// <summary>Encodes the reader's current row into row <paramref name="row"/> of the batch.</summary>
-        private void Encode(int row)
-        {
-            var map = _view._parent.Model.FeatureMap;
-            var reader = _reader!;
-            int m = map.FieldCount, cats = _view._parent.CategoricalColumns.Count;
-            for (int f = 0; f < m; f++)
-            {
-                int i = row * m + f;
-                if (f < cats) map.TryEncodeField(f, reader.Text(f), out _batch.IdBuffer[i], out _batch.ValueBuffer[i]);
-                else map.EncodeNumber(f, reader.Number(f - cats), out _batch.IdBuffer[i], out _batch.ValueBuffer[i]);
-            }
-        }
+        private void Encode(int row) => ScoreColumns.Encode(_view._parent, _reader!, _batch, row);
 
         protected override void Dispose(bool disposing)
         {

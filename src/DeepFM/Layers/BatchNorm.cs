@@ -61,14 +61,14 @@ public sealed class BatchNorm : Layer
                 invStd[j] = 1f / MathF.Sqrt(rv[j] + Epsilon);
                 state.Mean[j] = rm[j];
             }
-            job.Set(JobKind.NormalizeRunning, this, state, input.Buffer, null, b);
+            job.Set(JobKind.NormalizeRunning, this, state, input.Buffer, b);
             ws.Compute.For(b, RowsPerPart, job);
             return state.Output;
         }
 
         // Column moments: each column's sums run over the rows in order (double accumulators, as a scalar loop would),
         // column blocks split across threads, so the result does not depend on the thread count.
-        job.Set(JobKind.Moments, this, state, input.Buffer, null, b);
+        job.Set(JobKind.Moments, this, state, input.Buffer, b);
         ws.Compute.For(Blocks, ColumnBlocksPerPart(b), job);
         var runMean = RunningMean.Value;
         var runVar = RunningVar.Value;
@@ -81,7 +81,7 @@ public sealed class BatchNorm : Layer
             runMean[j] = (1 - Momentum) * runMean[j] + Momentum * (float)mean[j];
             runVar[j] = (1 - Momentum) * runVar[j] + Momentum * (float)(var[j] / (b - 1));
         }
-        job.Set(JobKind.NormalizeBatch, this, state, input.Buffer, null, b);
+        job.Set(JobKind.NormalizeBatch, this, state, input.Buffer, b);
         ws.Compute.For(b, RowsPerPart, job);
         return state.Output;
     }
@@ -132,11 +132,11 @@ public sealed class BatchNorm : Layer
         private BatchNorm _layer = null!;
         private State _state = null!;
         private float[] _a = [];
-        private float[]? _b;
         private int _rows;
 
-        public void Set(JobKind kind, BatchNorm layer, State state, float[] a, float[]? b, int rows) =>
-            (_kind, _layer, _state, _a, _b, _rows) = (kind, layer, state, a, b, rows);
+        /// <summary>Sets the pass, its input array <paramref name="a"/> (x forward, dy backward) and the batch's rows.</summary>
+        public void Set(JobKind kind, BatchNorm layer, State state, float[] a, int rows) =>
+            (_kind, _layer, _state, _a, _rows) = (kind, layer, state, a, rows);
 
         public override void Run(int start, int end)
         {
@@ -360,7 +360,7 @@ public sealed class BatchNorm : Layer
         for (int j = 0; j < f; j++) state.GammaInvStd[j] = gamma[j] * state.InvStd[j];
         var job = state.Job;
         // Σdy and Σdy·x̂ per column, whichever statistics were used: γ and β's gradients need them in both cases.
-        job.Set(JobKind.GradSums, this, state, gradOutput.Buffer, null, b);
+        job.Set(JobKind.GradSums, this, state, gradOutput.Buffer, b);
         ws.Compute.For(Blocks, ColumnBlocksPerPart(b), job);
         var dGamma = Gamma.Grad;
         var dBeta = Beta.Grad;
@@ -374,7 +374,7 @@ public sealed class BatchNorm : Layer
             sumDyXhat[j] /= b;
         }
         // Batch statistics: dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)); running statistics are constants: dx = dy·γ/σ.
-        job.Set(JobKind.GradInput, this, state, gradOutput.Buffer, null, b);
+        job.Set(JobKind.GradInput, this, state, gradOutput.Buffer, b);
         ws.Compute.For(b, RowsPerPart, job);
         return state.GradInput;
     }

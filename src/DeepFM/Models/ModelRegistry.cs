@@ -21,7 +21,7 @@ public static class ModelRegistry
             ["deepfm"] = ("DeepFM: shared embeddings feed an FM and a DNN; ŷ = sigmoid(y_FM + y_DNN)", (c, s) => new DeepFMModel(c, s), ModelDefaults.Deep),
             ["nfm"] = ("NFM: Bi-Interaction pooling Σ_{i<j} e_i ⊙ e_j feeds a DNN, plus the order-1 term (He & Chua 2017)", (c, s) => new NfmModel(c, s), ModelDefaults.Deep),
             ["dcn"] = ("DCN: a cross network x_{l+1} = x_0·(x_lᵀw_l) + b_l + x_l beside a DNN (Wang et al. 2017)", (c, s) => new DcnModel(c, s), ModelDefaults.Deep),
-            ["dcnv2"] = ("DCN-V2: full-rank crosses x_{l+1} = x_0 ⊙ (x_l W_l + b_l) + x_l beside a DNN (Wang et al. 2021)", (c, s) => new DcnV2Model(c, s), ModelDefaults.Deep),
+            ["dcnv2"] = ("DCN-V2: full-rank crosses x_{l+1} = x_0 ⊙ (x_l W_l + b_l) + x_l beside a DNN (Wang et al. 2021)", (c, s) => new DcnModel(c, s, fullRank: true), ModelDefaults.Deep),
         };
 
     /// <summary>Other accepted spellings (the paper's names) and the registered name each stands for.</summary>
