@@ -58,8 +58,8 @@ internal static class PrepareBench
                 "pass1" => () =>
                 {
                     // Prepare's pass 1: parse, count, spill the slots to a temporary file, build the map.
-                    using var spill = new DataPipeline.SlotSpill($"{cache}.tmp-slots-bench");
-                    GC.KeepAlive(DataPipeline.Scan(file, options, SplitOptions.None, spill));
+                    using var spill = new SlotSpill($"{cache}.tmp-slots-bench");
+                    GC.KeepAlive(VocabularyScan.Scan(file, options, SplitOptions.None, spill));
                 },
                 "count" => () =>
                 {
