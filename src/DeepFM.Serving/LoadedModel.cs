@@ -106,7 +106,7 @@ public sealed class LoadedModel
             w.WriteString("path", System.IO.Path.GetFullPath(Path));
             w.WriteString("checksum", Checksum);
             w.WriteString("loadedUtc", LoadedUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteString("format", FeatureMap.Format.ToString().ToLowerInvariant());
+            w.WriteString("format", FeatureMap.Reader.Format.ToString().ToLowerInvariant());
             w.WriteString("numericEncoding", FeatureMap.NumericEncoding.ToString().ToLowerInvariant());
             w.WriteNumber("featureCount", FeatureMap.FeatureCount);
             w.WriteNumber("parameterCount", model.Parameters().Where(p => p.IsTrainable).Sum(p => (long)p.Value.Length));

@@ -18,6 +18,9 @@ public sealed record DataOptions
     /// <summary>Feature-id ranges per field for <see cref="DataFormat.Libsvm"/>; when null, fields are taken by position.</summary>
     public LibsvmFieldMap? LibsvmFieldMap { get; init; }
 
+    /// <summary>How raw files are read: <see cref="Format"/>, <see cref="CsvSchema"/> and <see cref="LibsvmFieldMap"/>.</summary>
+    public ReaderSettings Reader => new(Format, CsvSchema, LibsvmFieldMap);
+
     /// <summary>When true, malformed lines are skipped and counted instead of raising <see cref="UserInputException"/>.</summary>
     public bool SkipBadLines { get; init; }
 

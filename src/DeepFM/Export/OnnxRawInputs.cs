@@ -38,7 +38,7 @@ internal static class OnnxRawInputs
     /// <summary>Declares one input per field and appends the encoding; sets the graph's model inputs.</summary>
     public static void Build(OnnxGraph g, FeatureMap map)
     {
-        if (map.Format == DataFormat.Libsvm)
+        if (map.Reader.Format == DataFormat.Libsvm)
             throw new UserInputException("ONNX export with raw inputs supports criteo and csv feature maps; a libsvm row is already ids and values: export with --inputs ids.");
         var fields = map.Fields;
         var inputs = new string[fields.Count];

@@ -82,7 +82,7 @@ public static class DataPipeline
         SourceFile.CheckRows(dataPath, rows, skipped);
         var header = new CacheHeader
         {
-            Format = map.Format,
+            Format = map.Reader.Format,
             SourceLength = source.Length,
             SourceWriteTicks = source.LastWriteTimeUtc.Ticks,
             RowCount = rows,
@@ -151,6 +151,6 @@ public static class DataPipeline
     }
 
     private static RowReader OpenWithMap(string dataPath, FeatureMap map, bool skipBadLines, bool labeled = true) =>
-        RowReader.Open(dataPath, map.Format, map.CsvSchema, map.LibsvmFieldMap, map.Specs, skipBadLines, labeled);
+        RowReader.Open(dataPath, map.Reader, map.Specs, skipBadLines, labeled);
 
 }

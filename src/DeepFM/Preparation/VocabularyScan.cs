@@ -17,7 +17,7 @@ internal static class VocabularyScan
         int[][] slotIds;
         int[] valueFields;
         long rows, trainRows = 0, skipped, bytesRead;
-        using (var rr = RowReader.Open(dataPath, options.Format, options.CsvSchema, options.LibsvmFieldMap, null, options.SkipBadLines))
+        using (var rr = RowReader.Open(dataPath, options.Reader, null, options.SkipBadLines))
         {
             var fields = rr.Fields;
             int m = fields.Length;
@@ -51,7 +51,7 @@ internal static class VocabularyScan
             bytesRead = rr.BytesRead;
             SourceFile.CheckRows(dataPath, rows, skipped);
             if (trainRows == 0) throw new UserInputException($"{dataPath}: the split leaves no training rows.");
-            map = builder.Build(options.MinCount, options.Format, options.CsvSchema, options.LibsvmFieldMap, out slotIds);
+            map = builder.Build(options.MinCount, options.Reader, out slotIds);
         }
         // The text is read once, so a change shows as a different size or write time, or as more or fewer bytes read.
         var after = new FileInfo(dataPath);
