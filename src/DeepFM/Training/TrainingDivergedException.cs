@@ -1,0 +1,11 @@
+using System.Diagnostics;
+using DeepFM.Data;
+using DeepFM.Engine;
+using DeepFM.Evaluation;
+using DeepFM.Models;
+
+namespace DeepFM.Training;
+
+/// <summary>The loss became NaN: the settings (learning rate, input scale) make this model diverge. An experiment
+/// records it for the model and goes on with the next.</summary>
+public sealed class TrainingDivergedException(string message) : UserInputException(message);
