@@ -1,6 +1,4 @@
-using DeepFM.Models;
 using DeepFM.Pipeline;
-using DeepFM.Training;
 
 namespace DeepFM.Experiments;
 

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace DeepFM.Experiments;
 
 /// <summary>What a result file says about how it was made.</summary>

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using DeepFM.Models;
-using DeepFM.Pipeline;
-using DeepFM.Training;
-
 namespace DeepFM.Experiments;
 
 /// <summary>Rows of an experiment, with what was left undone when it was cancelled.</summary>

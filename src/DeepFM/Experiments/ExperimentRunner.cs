@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using DeepFM.Models;
 using DeepFM.Pipeline;
 using DeepFM.Training;
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using DeepFM.Models;
 using DeepFM.Pipeline;
 using DeepFM.Training;
 

@@ -1,8 +1,3 @@
-using System.Globalization;
-using DeepFM.Layers;
-using DeepFM.Models;
-using DeepFM.Training;
-
 namespace DeepFM.Experiments;
 
 /// <summary>Shapes of a deep component with a fixed number of layers and total neurons (Section 3.3, Figure 11).</summary>

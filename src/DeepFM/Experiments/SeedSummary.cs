@@ -1,7 +1,3 @@
-using DeepFM.Models;
-using DeepFM.Pipeline;
-using DeepFM.Training;
-
 namespace DeepFM.Experiments;
 
 /// <summary>One model's results over the seeds of a comparison (sample standard deviations).</summary>

@@ -1,8 +1,3 @@
-using System.Globalization;
-using DeepFM.Layers;
-using DeepFM.Models;
-using DeepFM.Training;
-
 namespace DeepFM.Experiments;
 
 /// <summary>The hyper-parameters of the paper's Section 3.3, in its order.</summary>

@@ -1,8 +1,3 @@
-using System.Globalization;
-using DeepFM.Layers;
-using DeepFM.Models;
-using DeepFM.Training;
-
 namespace DeepFM.Experiments;
 
 /// <summary>The fixed sizes the network sweeps hold (defaults: taken from the base <c>--hidden</c>).</summary>

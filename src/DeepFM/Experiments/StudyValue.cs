@@ -1,7 +1,4 @@
-using System.Globalization;
-using DeepFM.Layers;
 using DeepFM.Models;
-using DeepFM.Training;
 
 namespace DeepFM.Experiments;
 

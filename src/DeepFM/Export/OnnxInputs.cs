@@ -1,9 +1,3 @@
-using DeepFM.Engine;
-using System.Globalization;
-using DeepFM.Data;
-using DeepFM.Export.Proto;
-using DeepFM.Features;
-
 namespace DeepFM.Export;
 
 /// <summary>Which inputs an exported graph takes.</summary>

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace DeepFM.IO;
 
 /// <summary>What a path names, after following symbolic links.</summary>

@@ -1,8 +1,3 @@
-using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using DeepFM.Engine;
-
 namespace DeepFM.Layers;
 
 /// <summary>Hidden-layer activation functions (the paper's Figure 7 compares relu and tanh).</summary>

@@ -1,5 +1,3 @@
-using DeepFM.Engine;
-
 namespace DeepFM.Layers;
 
 /// <summary>Settings of a deep component: hidden widths, activation, dropout (drop rate) and batch norm.</summary>

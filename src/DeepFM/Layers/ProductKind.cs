@@ -1,6 +1,3 @@
-using System.Numerics.Tensors;
-using DeepFM.Engine;
-
 namespace DeepFM.Layers;
 
 /// <summary>Which product signals a <see cref="ProductLayer"/> adds to the embeddings.</summary>

@@ -1,5 +1,3 @@
-using DeepFM.Layers;
-
 namespace DeepFM.Models;
 
 /// <summary>How embedding tables are updated by the optimizer.</summary>

@@ -1,5 +1,3 @@
-using DeepFM.Layers;
-
 namespace DeepFM.Models;
 
 /// <summary>Resolution of <see cref="EmbeddingUpdate.Auto"/>.</summary>

@@ -1,5 +1,3 @@
-using DeepFM.Layers;
-
 namespace DeepFM.Models;
 
 /// <summary>Shape of the input: m fields, and the total number of feature ids (rows of the embedding table).</summary>

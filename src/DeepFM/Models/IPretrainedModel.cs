@@ -1,6 +1,3 @@
-using DeepFM.Data;
-using DeepFM.Engine;
-
 namespace DeepFM.Models;
 
 /// <summary>A model with a stage before end-to-end training (FNN pre-trains an FM to initialise its embeddings).

@@ -1,5 +1,4 @@
 using DeepFM.Data;
-using DeepFM.Preparation;
 using DeepFM.Features;
 
 namespace DeepFM.Pipeline;

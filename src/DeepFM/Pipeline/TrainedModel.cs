@@ -1,5 +1,4 @@
 using DeepFM.Evaluation;
-using DeepFM.Models;
 using DeepFM.Serialization;
 using DeepFM.Training;
 

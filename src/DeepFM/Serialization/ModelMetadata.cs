@@ -1,10 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using DeepFM.Features;
-using DeepFM.Models;
-
 namespace DeepFM.Serialization;
 
 /// <summary>Facts about how a saved model was trained, shown by <c>deepfm evaluate</c> and the scoring service.</summary>

@@ -1,8 +1,3 @@
-using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using DeepFM.Engine;
-
 namespace DeepFM.Training;
 
 /// <summary>Adagrad (Duchi et al. 2011) with initial accumulator 0.1.</summary>

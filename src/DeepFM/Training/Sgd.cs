@@ -1,7 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using DeepFM.Engine;
 
 namespace DeepFM.Training;
 

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using DeepFM.Data;
-using DeepFM.Engine;
-using DeepFM.Evaluation;
-using DeepFM.Models;
-
 namespace DeepFM.Training;
 
 /// <summary>The loss became NaN: the settings (learning rate, input scale) make this model diverge. An experiment
