@@ -58,15 +58,15 @@ internal static class PrepareBench
                 "pass1" => () =>
                 {
                     // Prepare's pass 1: parse, count, spill the slots to a temporary file, build the map.
-                    using var spill = new DataPipeline.SlotSpill($"{cache}.tmp-slots-bench");
-                    GC.KeepAlive(DataPipeline.Scan(file, options, SplitOptions.None, spill));
+                    using var spill = new SlotSpill($"{cache}.tmp-slots-bench");
+                    GC.KeepAlive(VocabularyScan.Scan(file, options, SplitOptions.None, spill));
                 },
                 "count" => () =>
                 {
                     using var rr = RowReader.Open(file, DataFormat.Criteo, null, null, null, false);
                     var b = new FeatureMapBuilder(rr.Fields, options.NumericEncoding);
                     while (rr.Next()) b.Count(rr.Row);
-                    GC.KeepAlive(b.Build(minCount, DataFormat.Criteo, null, null));
+                    GC.KeepAlive(b.Build(minCount, new ReaderSettings(DataFormat.Criteo)));
                 },
                 "encode" => () =>
                 {
@@ -110,7 +110,7 @@ internal static class PrepareBench
         using var rr = RowReader.Open(file, DataFormat.Criteo, null, null, null, false);
         var b = new FeatureMapBuilder(rr.Fields, options.NumericEncoding);
         while (rr.Next()) b.Count(rr.Row);
-        return b.Build(options.MinCount, DataFormat.Criteo, null, null);
+        return b.Build(options.MinCount, new ReaderSettings(DataFormat.Criteo));
     }
 
     private static double Median(List<double> xs)

@@ -49,9 +49,3 @@ internal sealed class EncodedRows(int fieldCount) : IDisposable
         Count = 0;
     }
 }
-
-/// <summary>A request the service refuses: the HTTP status and a message naming the row and field.</summary>
-internal sealed class RequestException(int status, string message) : Exception(message)
-{
-    public int Status { get; } = status;
-}

@@ -93,8 +93,8 @@ internal static class RequestParsing
                     case JsonTokenType.Number:
                         // Numbers are validated as training validates the field (Criteo I1–I13: integers; others: finite numbers).
                         if (reader.TokenType == JsonTokenType.Number && field.Kind == FieldKind.Numeric
-                            && (map.Format == DataFormat.Criteo ? !NumericText.TryParseCriteoInteger(reader.ValueSpan, out _) : !NumericText.TryParseNumber(reader.ValueSpan, out _)))
-                            throw Bad($"rows[{row}]: field {field.Name}: {Literal(reader.ValueSpan)} is not {(map.Format == DataFormat.Criteo ? "an integer (as in training, Criteo I fields are 64-bit integers)" : "a finite number")}");
+                            && (map.Reader.Format == DataFormat.Criteo ? !NumericText.TryParseCriteoInteger(reader.ValueSpan, out _) : !NumericText.TryParseNumber(reader.ValueSpan, out _)))
+                            throw Bad($"rows[{row}]: field {field.Name}: {Literal(reader.ValueSpan)} is not {(map.Reader.Format == DataFormat.Criteo ? "an integer (as in training, Criteo I fields are 64-bit integers)" : "a finite number")}");
                         if (!map.TryEncodeField(f, Text(ref reader, ref chars), out ids[f], out values[f]))
                             throw Bad($"rows[{row}]: field {field.Name}: not a number");
                         break;
@@ -133,8 +133,8 @@ internal static class RequestParsing
     public static void ParseTsv(ReadOnlySpan<byte> body, LoadedModel model, int maxRows, EncodedRows rows)
     {
         var map = model.FeatureMap;
-        if (map.Format != DataFormat.Criteo)
-            throw new RequestException(415, $"tab-separated rows are Criteo lines, but this model reads {map.Format.ToString().ToLowerInvariant()} input; send JSON rows");
+        if (map.Reader.Format != DataFormat.Criteo)
+            throw new RequestException(415, $"tab-separated rows are Criteo lines, but this model reads {map.Reader.Format.ToString().ToLowerInvariant()} input; send JSON rows");
         var encoder = new CriteoLineEncoder(map, "body line");
         const int Columns = CriteoLineEncoder.LabeledColumns;
         long lineNo = 0;

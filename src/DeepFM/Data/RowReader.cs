@@ -15,6 +15,9 @@ internal sealed class RowReader : IDisposable
         Row = new RawRow(parser.Fields.Length);
     }
 
+    public static RowReader Open(string path, ReaderSettings reader, FieldSpec[]? knownFields, bool skipBad, bool labeled = true) =>
+        Open(path, reader.Format, reader.CsvSchema, reader.LibsvmFieldMap, knownFields, skipBad, labeled);
+
     public static RowReader Open(string path, DataFormat format, CsvSchema? schema, LibsvmFieldMap? fieldMap, FieldSpec[]? knownFields,
         bool skipBad, bool labeled = true)
     {

@@ -56,29 +56,3 @@ public static class Comparison
     public static ExperimentResult Run(DataSpec data, IReadOnlyList<ExperimentRun> runs, IExperimentObserver? observer = null, CancellationToken cancel = default) =>
         Experiment.Run(data, runs, observer, cancel);
 }
-
-/// <summary>Loading the data once for a list of runs.</summary>
-public static class Experiment
-{
-    /// <summary>Loads the splits once, reports them to the observer, and runs <paramref name="runs"/> on them.</summary>
-    public static ExperimentResult Run(DataSpec data, IReadOnlyList<ExperimentRun> runs, IExperimentObserver? observer = null,
-        CancellationToken cancel = default)
-    {
-        using var splits = DataLoader.Load(data);
-        observer?.OnDataLoaded(splits);
-        return ExperimentRunner.Run(splits, runs, observer, cancel, data.Train);
-    }
-}
-
-/// <summary>One model's results over the seeds of a comparison (sample standard deviations).</summary>
-/// <param name="Model">Registered model name.</param>
-/// <param name="Label">The paper's label.</param>
-/// <param name="Seeds">Finished runs (seeds).</param>
-/// <param name="TestAuc">Mean and standard deviation of test AUC.</param>
-/// <param name="TestLogloss">Mean and standard deviation of test logloss.</param>
-/// <param name="ValidAuc">Mean and standard deviation of validation AUC.</param>
-/// <param name="TrainSeconds">Mean training time.</param>
-/// <param name="RelativeTime">Mean training time over LR's mean (or the first model's).</param>
-/// <param name="BestCount">Seeds for which this model had the highest test AUC of all models.</param>
-public sealed record SeedSummary(string Model, string Label, int Seeds, (double Mean, double Sd) TestAuc, (double Mean, double Sd) TestLogloss,
-    (double Mean, double Sd) ValidAuc, double TrainSeconds, double RelativeTime, int BestCount);

@@ -5,57 +5,6 @@ using DeepFM.Training;
 
 namespace DeepFM.Experiments;
 
-/// <summary>The hyper-parameters of the paper's Section 3.3, in its order.</summary>
-public enum StudyParameter
-{
-    /// <summary>Hidden activation: relu, tanh (Figure 7).</summary>
-    Activation,
-
-    /// <summary>Dropout as the paper's keep probability 1.0 … 0.5 (Figure 8).</summary>
-    Dropout,
-
-    /// <summary>Neurons per hidden layer at a fixed number of layers (Figure 9).</summary>
-    Neurons,
-
-    /// <summary>Number of hidden layers at a fixed width (Figure 10).</summary>
-    Layers,
-
-    /// <summary>Network shape at a fixed number of layers and total neurons (Figure 11).</summary>
-    Shape,
-}
-
-/// <summary>Shapes of a deep component with a fixed number of layers and total neurons (Section 3.3, Figure 11).</summary>
-public enum NetworkShape
-{
-    /// <summary>Equal widths: 200-200-200.</summary>
-    Constant,
-
-    /// <summary>Widths growing in proportion 1:2:…:L: 100-200-300.</summary>
-    Increasing,
-
-    /// <summary>Widths shrinking in proportion L:…:2:1: 300-200-100.</summary>
-    Decreasing,
-
-    /// <summary>Widths rising to the middle and falling again (1:2:…:2:1): 150-300-150.</summary>
-    Diamond,
-}
-
-/// <summary>One value of a swept hyper-parameter.</summary>
-/// <param name="Label">How the paper labels it (the keep probability for dropout).</param>
-/// <param name="Apply">Sets the value on a base configuration.</param>
-public sealed record StudyValue(string Label, Func<ModelConfig, ModelConfig> Apply);
-
-/// <summary>The fixed sizes the network sweeps hold (defaults: taken from the base <c>--hidden</c>).</summary>
-/// <param name="Layers">Hidden layers, for the neurons and shape sweeps.</param>
-/// <param name="Neurons">Neurons per layer, for the layers sweep.</param>
-/// <param name="Total">Total neurons, for the shape sweep.</param>
-public sealed record StudySizes(int Layers, int Neurons, int Total)
-{
-    /// <summary>Sizes read off a base network: its layer count, its first width and its total width.</summary>
-    public static StudySizes From(IReadOnlyList<int> hidden) =>
-        hidden.Count == 0 ? new StudySizes(3, 400, 1200) : new StudySizes(hidden.Count, hidden[0], hidden.Sum());
-}
-
 /// <summary>The hyper-parameter study of Section 3.3: one parameter swept over its values for a list of deep models.</summary>
 public static class Study
 {

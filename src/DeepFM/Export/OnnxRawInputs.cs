@@ -6,17 +6,6 @@ using DeepFM.Features;
 
 namespace DeepFM.Export;
 
-/// <summary>Which inputs an exported graph takes.</summary>
-public enum OnnxInputs
-{
-    /// <summary><c>ids</c> int64 <c>[N, m]</c> and <c>values</c> float <c>[N, m]</c>, encoded by the model's feature map.</summary>
-    Ids,
-
-    /// <summary>One <c>[N, 1]</c> input per field, named after it: string for categorical fields, double for numeric
-    /// ones (NaN = missing). The feature map's encoding is part of the graph.</summary>
-    Raw,
-}
-
 /// <summary>
 /// The feature map as graph nodes, for <see cref="OnnxInputs.Raw"/>: raw field values in, the model's
 /// <c>ids</c>/<c>values</c> out, encoded as <see cref="FeatureMap.TryEncodeField"/> does.
@@ -38,7 +27,7 @@ internal static class OnnxRawInputs
     /// <summary>Declares one input per field and appends the encoding; sets the graph's model inputs.</summary>
     public static void Build(OnnxGraph g, FeatureMap map)
     {
-        if (map.Format == DataFormat.Libsvm)
+        if (map.Reader.Format == DataFormat.Libsvm)
             throw new UserInputException("ONNX export with raw inputs supports criteo and csv feature maps; a libsvm row is already ids and values: export with --inputs ids.");
         var fields = map.Fields;
         var inputs = new string[fields.Count];

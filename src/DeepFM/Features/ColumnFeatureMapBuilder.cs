@@ -80,6 +80,6 @@ public sealed class ColumnFeatureMapBuilder
         // The schema string is reparsed when the map is read back, so it is only recorded when no name breaks its syntax.
         bool plain = names.Append(labelColumn).All(n => n.Length > 0 && n.IndexOfAny([',', ';', '=', '*']) < 0 && n.Trim() == n);
         var schema = plain ? new CsvSchema(labelColumn, _categorical, _numeric) : null;
-        return new FeatureMap(DataFormat.Csv, _encoding, schema, null, fields);
+        return new FeatureMap(new ReaderSettings(DataFormat.Csv, schema), _encoding, fields);
     }
 }

@@ -2,19 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace DeepFM.IO;
 
-/// <summary>What a path names, after following symbolic links.</summary>
-public enum FileKind
-{
-    /// <summary>Nothing exists at the path.</summary>
-    Missing,
-    /// <summary>A regular file.</summary>
-    Regular,
-    /// <summary>A directory.</summary>
-    Directory,
-    /// <summary>Anything else: a device (<c>/dev/zero</c>, <c>/dev/full</c>), a pipe, a socket.</summary>
-    Other,
-}
-
 /// <summary>
 /// The identity of a file on disk (device and inode), to tell whether two paths name the same file.
 /// </summary>

@@ -3,20 +3,6 @@ using DeepFM.Engine;
 
 namespace DeepFM.Layers;
 
-/// <summary>Which product signals a <see cref="ProductLayer"/> adds to the embeddings.</summary>
-[Flags]
-public enum ProductKind
-{
-    /// <summary>Pairwise inner products ⟨e_i, e_j⟩ (IPNN).</summary>
-    Inner = 1,
-
-    /// <summary>The outer product f_Σ f_Σᵀ of the summed embeddings (OPNN).</summary>
-    Outer = 2,
-
-    /// <summary>Both (PNN*).</summary>
-    Both = Inner | Outer,
-}
-
 /// <summary>
 /// PNN's product layer (Qu et al. 2016), between the embeddings and the first hidden layer: the output row is
 /// <c>[z, p]</c> with <c>z = [e_1, …, e_m]</c> (the linear signal, m·k values) and <c>p</c> the selected product signals,

@@ -2,11 +2,6 @@ using DeepFM.Layers;
 
 namespace DeepFM.Models;
 
-/// <summary>Shape of the input: m fields, and the total number of feature ids (rows of the embedding table).</summary>
-/// <param name="FieldCount">Number of fields m.</param>
-/// <param name="FeatureCount">Number of distinct feature ids over all fields.</param>
-public sealed record FeatureSpace(int FieldCount, int FeatureCount);
-
 /// <summary>
 /// Hyper-parameters of a model. One record serves every model of the zoo; each model reads the settings it uses.
 /// Stored in the model file, so a loaded model is rebuilt exactly.
@@ -72,28 +67,4 @@ public sealed record ModelConfig
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Model, EmbeddingSize, Hidden.Length, Activation, Dropout, BatchNorm, Seed);
-}
-
-/// <summary>How embedding tables are updated by the optimizer.</summary>
-public enum EmbeddingUpdate
-{
-    /// <summary>Dense when the table holds at most <see cref="EmbeddingUpdateRule.AutoDenseLimit"/> numbers, lazy otherwise.</summary>
-    Auto,
-    /// <summary>Only rows in the batch are read and written (cost independent of vocabulary size).</summary>
-    Lazy,
-    /// <summary>Every row at every step (L2 acts on the whole table, as in PyTorch with dense gradients).</summary>
-    Dense,
-}
-
-/// <summary>Resolution of <see cref="EmbeddingUpdate.Auto"/>.</summary>
-public static class EmbeddingUpdateRule
-{
-    /// <summary>Tables up to this many numbers (e.g. 100k features × k = 10) are updated densely under Auto: the
-    /// cost per step is then small next to the network's, and whole-table L2 regularises rare rows, which lazy
-    /// updates leave untouched (Frappe: test logloss 0.162 lazy vs dense, see docs/results.md).</summary>
-    public const long AutoDenseLimit = 1_000_000;
-
-    /// <summary>Whether a table of the given size is updated densely.</summary>
-    public static bool IsDense(EmbeddingUpdate mode, long tableNumbers) =>
-        mode == EmbeddingUpdate.Dense || (mode == EmbeddingUpdate.Auto && tableNumbers <= AutoDenseLimit);
 }

@@ -5,13 +5,6 @@ using DeepFM.Training;
 
 namespace DeepFM.Pipeline;
 
-/// <summary>The outcome of training one model on one set of splits.</summary>
-/// <param name="Saved">The model with its feature map and metadata, ready to save.</param>
-/// <param name="Training">Training history and timing.</param>
-/// <param name="Valid">Validation metrics of the kept weights.</param>
-/// <param name="Test">Test metrics of the kept weights.</param>
-public sealed record TrainedModel(SavedModel Saved, TrainResult Training, EvalResult? Valid, EvalResult? Test);
-
 /// <summary>Builds, trains and evaluates a model on loaded splits; the one path the CLI, <c>compare</c> and <c>study</c> share.</summary>
 public static class ModelTrainer
 {

@@ -23,8 +23,8 @@ public sealed class CriteoLineEncoder
     public CriteoLineEncoder(FeatureMap map, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(map);
-        if (map.Format != DataFormat.Criteo)
-            throw new UserInputException($"This model reads {map.Format.ToString().ToLowerInvariant()} input, not Criteo lines.");
+        if (map.Reader.Format != DataFormat.Criteo)
+            throw new UserInputException($"This model reads {map.Reader.Format.ToString().ToLowerInvariant()} input, not Criteo lines.");
         _map = map;
         _parser = new CriteoParser(sourceName, labeled: false);
         _raw = new RawRow(map.FieldCount);

@@ -7,46 +7,6 @@ using DeepFM.Models;
 
 namespace DeepFM.Serialization;
 
-/// <summary>Facts about how a saved model was trained, shown by <c>deepfm evaluate</c> and the scoring service.</summary>
-public sealed record ModelMetadata
-{
-    /// <summary>Library version that wrote the file.</summary>
-    public string Version { get; init; } = typeof(ModelFile).Assembly.GetName().Version?.ToString() ?? "0";
-
-    /// <summary>When the file was written (UTC, ISO 8601).</summary>
-    public string CreatedUtc { get; init; } = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Training data path as given.</summary>
-    public string? TrainData { get; init; }
-
-    /// <summary>Training rows.</summary>
-    public long TrainRows { get; init; }
-
-    /// <summary>Epochs run.</summary>
-    public int Epochs { get; init; }
-
-    /// <summary>Best validation AUC.</summary>
-    public double ValidAuc { get; init; } = double.NaN;
-
-    /// <summary>Validation logloss at the best AUC.</summary>
-    public double ValidLogloss { get; init; } = double.NaN;
-
-    /// <summary>Test AUC, if a test split was evaluated.</summary>
-    public double TestAuc { get; init; } = double.NaN;
-
-    /// <summary>Test logloss.</summary>
-    public double TestLogloss { get; init; } = double.NaN;
-
-    /// <summary>Training options used, as text (for the record).</summary>
-    public string? TrainOptions { get; init; }
-}
-
-/// <summary>A model with everything needed to score raw rows exactly as in training.</summary>
-/// <param name="Model">The network with its weights.</param>
-/// <param name="FeatureMap">Vocabularies and field encoders fitted on the training data.</param>
-/// <param name="Metadata">How it was trained.</param>
-public sealed record SavedModel(CtrModel Model, FeatureMap FeatureMap, ModelMetadata Metadata);
-
 /// <summary>
 /// The <c>.dfm</c> model file: magic <c>DFMMODEL</c>, format version, a JSON header (model config and metadata), the
 /// feature map, every parameter (name, shape, float32 values; batch-norm statistics included), and a SHA-256 of all

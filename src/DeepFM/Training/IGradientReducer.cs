@@ -12,13 +12,3 @@ public interface IGradientReducer
     /// <summary>Combines the gradients of <paramref name="parameters"/> in place.</summary>
     void Reduce(IReadOnlyList<Parameter> parameters);
 }
-
-/// <summary>Single-process training: gradients are already complete.</summary>
-public sealed class LocalGradientReducer : IGradientReducer
-{
-    /// <summary>The shared instance.</summary>
-    public static LocalGradientReducer Instance { get; } = new();
-
-    /// <inheritdoc />
-    public void Reduce(IReadOnlyList<Parameter> parameters) { }
-}

@@ -100,8 +100,8 @@ public class FeatureMapTests
         var back = FeatureMap.Read(new BinaryReader(new MemoryStream(bytes)));
         Assert.Equal(map.Hash, back.Hash);
         Assert.Equal(map.FeatureCount, back.FeatureCount);
-        Assert.Equal(DataFormat.Csv, back.Format);
-        Assert.Equal("label=label;cat=c;num=n;delim=,", back.CsvSchema!.ToString());
+        Assert.Equal(DataFormat.Csv, back.Reader.Format);
+        Assert.Equal("label=label;cat=c;num=n;delim=,", back.Reader.CsvSchema!.ToString());
         Assert.True(back.TryEncodeField(0, "b", out int id, out _));
         Assert.Equal(2, id);
 
