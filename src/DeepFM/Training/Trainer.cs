@@ -53,8 +53,10 @@ public sealed class Trainer
     /// run out, early stopping ends the run, or <paramref name="cancel"/> fires; advances <paramref name="state"/>.
     /// A finished run ends on the best weights (when the options restore them); a cancelled one keeps its latest, so
     /// that it can be continued (<see cref="TrainingState.RestoreBest"/> applies the best).</summary>
+    /// <remarks>A <c>checkpoints</c> sink, when given, receives the model and state whenever its schedule says a
+    /// checkpoint is due (after a completed step and its evaluation, a point from which this method continues exactly).</remarks>
     public TrainResult Fit(CtrModel model, IRowSet train, IRowSet? valid, TrainingState state, ITrainingObserver? observer = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, ICheckpointSink? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         // Unset options take the defaults of the model being trained (ModelDefaults).
@@ -89,6 +91,8 @@ public sealed class Trainer
         bool cancelled = false;
         var timeBefore = state.TrainTime;
         bool stop = state.StoppedEarly;
+        var checkpointClock = Stopwatch.StartNew();
+        long lastCheckpointStep = state.Step;
 
         while (!stop && !(state.EpochFinished && state.Epoch >= _options.Epochs))
         {
@@ -142,17 +146,31 @@ public sealed class Trainer
                 bool evalNow = _options.EvalEverySteps > 0
                     ? state.Step % _options.EvalEverySteps == 0 || (endOfEpoch && epoch == _options.Epochs)
                     : endOfEpoch;
-                if (!evalNow) continue;
+                if (evalNow)
+                {
+                    trainClock.Stop();
+                    Evaluate(model, valid, validLabels, options, state, parameters, evalWs, observer, timeBefore + trainClock.Elapsed);
+                    if (state.StoppedEarly) stop = true;
+                    trainClock.Start();
+                }
 
-                trainClock.Stop();
-                Evaluate(model, valid, validLabels, options, state, parameters, evalWs, observer, timeBefore + trainClock.Elapsed);
-                if (state.StoppedEarly) stop = true;
-                trainClock.Start();
+                // The step and its evaluation are complete: a checkpoint taken here continues exactly.
+                if (checkpoints is not null && (checkpoints.Schedule.IsDue(state.Step, endOfEpoch, checkpointClock.Elapsed) || state.StoppedEarly))
+                {
+                    trainClock.Stop();
+                    state.TrainTime = timeBefore + trainClock.Elapsed;
+                    checkpoints.Write(model, state);
+                    lastCheckpointStep = state.Step;
+                    checkpointClock.Restart();
+                    trainClock.Start();
+                }
             }
             trainClock.Stop();
         }
 
         state.TrainTime = timeBefore + trainClock.Elapsed;
+        // A cancelled run (Ctrl-C) leaves a checkpoint of where it stopped, so nothing since the last one is lost.
+        if (cancelled && checkpoints is not null && state.Step != lastCheckpointStep) checkpoints.Write(model, state);
         if (!cancelled && state.Best is not null) state.RestoreBest(parameters);
         return new TrainResult(state.History.ToArray(), state.BestEpoch, state.BestAuc, state.BestLogloss, state.Epoch, state.TrainTime,
             state.RowsSeen, StoppedEarly: state.StoppedEarly && !cancelled, Cancelled: cancelled) { Pretraining = state.Pretraining };

@@ -8,7 +8,7 @@ namespace DeepFM.Training;
 /// current learning rate), early-stopping and plateau counters, the best weights so far and the history. With the
 /// model's parameters, this is all a run depends on: the shuffle order is a function of the epoch
 /// (<see cref="ISampler"/>) and dropout masks of the step (<see cref="Layers.Dropout"/>), so no random stream needs
-/// saving. Handing the same state back to <see cref="Trainer.Fit(Models.CtrModel, Data.IRowSet, Data.IRowSet?, TrainingState, ITrainingObserver?, CancellationToken)"/>
+/// saving. Handing the same state back to <see cref="Trainer.Fit(Models.CtrModel, Data.IRowSet, Data.IRowSet?, TrainingState, ITrainingObserver?, CancellationToken, ICheckpointSink?)"/>
 /// continues the run exactly where it stopped.
 /// </summary>
 public sealed class TrainingState

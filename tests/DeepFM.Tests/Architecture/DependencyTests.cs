@@ -22,7 +22,7 @@ public sealed class DependencyTests(ITestOutputHelper output)
         ["Layers"] = ["Engine", "Data"],
         ["Models"] = ["Layers", "Engine", "Data"],
         ["Training"] = ["Models", "Engine", "Data", "Evaluation"],
-        ["Serialization"] = ["Models", "Engine", "Features", "Data", "IO"],
+        ["Serialization"] = ["Training", "Evaluation", "Models", "Engine", "Features", "Data", "IO"],
         ["Export"] = ["Serialization", "Models", "Engine", "Features", "Data", "IO"],
         ["Pipeline"] = ["Preparation", "Training", "Layers", "Serialization", "Models", "Evaluation", "Features", "Data", "Engine"],
         ["Experiments"] = ["Pipeline", "Preparation", "Training", "Serialization", "Models", "Layers", "Evaluation", "Features", "Data", "Engine", "Synthetic"],
