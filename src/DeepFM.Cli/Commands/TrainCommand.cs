@@ -49,8 +49,24 @@ internal static class TrainCommand
         foreach (var o in new Option[] { data, valid, test, validFraction, testFraction, output, threads, quiet }) command.Options.Add(o);
         dataOptions.AddTo(command);
         modelOptions.AddTo(command);
+        var checkpointOptions = new CheckpointOptionSet();
+        checkpointOptions.AddTo(command);
         command.SetAction(r =>
         {
+            if (r.GetValue(checkpointOptions.Resume) is not { } resumeDir) return Run(r, null, null);
+            var (checkpoint, args) = ResumeArguments(io, command, r, checkpointOptions, resumeDir);
+            var again = command.Parse(args);
+            if (again.Errors.Count > 0)
+                throw new UserInputException($"{checkpoint.Path}: the run's recorded arguments no longer parse: {string.Join("; ", again.Errors.Select(e => e.Message))}");
+            return Run(again, checkpoint, resumeDir);
+        });
+
+        int Run(ParseResult r, Checkpoint? resume, string? resumeDir)
+        {
+            string? checkpointDir = resumeDir ?? r.GetValue(checkpointOptions.Directory);
+            string? every = r.GetValue(checkpointOptions.Every);
+            if (checkpointDir is null && every is not null) throw new UserInputException("--checkpoint-every needs --checkpoint-dir (where to write them).");
+            var schedule = CheckpointOptionSet.ParseSchedule(every);   // a bad value fails before any data is read
             string? dataPath = r.GetValue(data);
             double? testShare = r.GetValue(testFraction);
             if (dataPath is null)
@@ -80,7 +96,24 @@ internal static class TrainCommand
                 splits.Train.Count, splits.Valid?.Count ?? 0, splits.Test?.Count ?? 0, splits.FeatureMap.FieldCount, splits.FeatureMap.FeatureCount,
                 splits.PrepareTime > TimeSpan.Zero ? $" (prepared in {splits.PrepareTime.TotalSeconds:F1} s)" : " (cached)"));
             if (splits.Valid is null) io.Err.WriteLine("No validation rows: training runs all epochs without early stopping.");
-            var trained = ModelTrainer.Train(splits, config, training, new ConsoleProgress(io, config.Model, r.GetValue(quiet)), cancel.Token, dataPath);
+            CheckpointWriter? checkpoints = null;
+            if (checkpointDir is not null)
+            {
+                var resolved = resume?.Options ?? training.ResolveFor(config.Model);
+                var run = new TrainRunRecord(Environment.CurrentDirectory, RecordedArguments(r));
+                var identity = ModelTrainer.IdentityOf(splits, dataPath, run.ToJson());
+                bool quietRun = r.GetValue(quiet);
+                checkpoints = new CheckpointWriter(checkpointDir, splits.FeatureMap, resolved, identity, schedule, r.GetValue(checkpointOptions.Keep))
+                {
+                    Written = path => { if (!quietRun) io.Err.WriteLine($"checkpoint {path}"); },
+                };
+            }
+            if (resume is not null)
+                io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "Resuming from {0}: epoch {1}, step {2:N0}{3}", resume.Path, resume.State.Epoch, resume.State.Step,
+                    resume.State.EpochFinished ? " (epoch finished)" : $" ({resume.State.EpochPosition:N0} of {splits.Train.Count:N0} rows of the epoch done)"));
+            var trained = ModelTrainer.Train(splits, config, training, new ConsoleProgress(io, resume?.Saved.Model.Config.Model ?? config.Model, r.GetValue(quiet)), cancel.Token, dataPath,
+                checkpoints, resume);
+            config = trained.Saved.Model.Config;
             var t = trained.Training;
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "model      {0} ({1:N0} parameters)", config.Model, trained.Saved.Model.ParameterCount()));
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "training   {0} epochs{1}, best epoch {2}, {3:F1} s, {4:N0} rows/s",
@@ -93,9 +126,54 @@ internal static class TrainCommand
                 io.Out.WriteLine($"saved      {outPath}");
             }
             return t.Cancelled ? 130 : 0;
-        });
+        }
+
         return (command, modelOptions);
     }
+
+    /// <summary>Options that may be given with <c>--resume</c>: they change neither the data nor the results.</summary>
+    private static readonly string[] ResumeOverrides = ["--threads", "--quiet", "--out"];
+
+    /// <summary>The newest valid checkpoint of <paramref name="resumeDir"/> and the arguments to continue its run with:
+    /// those it was started with, where the ones <paramref name="r"/> gives replace theirs. Moves to the run's working
+    /// folder, so that its relative paths mean what they meant.</summary>
+    private static (Checkpoint Checkpoint, string[] Args) ResumeArguments(CliIO io, Command command, ParseResult r, CheckpointOptionSet options, string resumeDir)
+    {
+        var given = r.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
+            .Where(o => !o.Implicit && o.Option.Name != options.Resume.Name).Select(o => o.Option.Name).ToList();
+        if (given.FirstOrDefault(n => !ResumeOverrides.Contains(n)) is { } bad)
+            throw new UserInputException($"--resume continues a run with the data and settings it was started with, so {bad} cannot be given with it (only {string.Join(", ", ResumeOverrides)}).");
+        string dir = Path.GetFullPath(resumeDir);
+        var checkpoint = Checkpoint.LoadNewestValid(dir, io.Err.WriteLine)
+            ?? throw new UserInputException($"{dir}: no valid checkpoint to resume from.");
+        var record = TrainRunRecord.FromJson(checkpoint.Data.Run)
+            ?? throw new UserInputException($"{checkpoint.Path}: was not written by 'deepfm train', so the tool does not know its data; continue it with the library (Checkpoint.Load, Trainer.Fit).");
+        if (!Directory.Exists(record.WorkingDirectory))
+            throw new UserInputException($"{checkpoint.Path}: the run's working folder {record.WorkingDirectory} no longer exists, so its relative paths cannot be resolved.");
+
+        var args = new List<string>();
+        for (int i = 0; i < record.Args.Length; i++)
+        {
+            string a = record.Args[i];
+            string? name = given.FirstOrDefault(n => a == n || a.StartsWith(n + "=", StringComparison.Ordinal) || a.StartsWith(n + ":", StringComparison.Ordinal));
+            if (name is null) { args.Add(a); continue; }
+            if (a == name && name != "--quiet" && i + 1 < record.Args.Length) i++;   // its value too
+        }
+        foreach (string name in given)
+        {
+            var o = command.Options.First(x => x.Name == name);
+            args.Add(name);
+            if (name == "--quiet") continue;
+            string value = r.GetResult(o)!.Tokens[0].Value;
+            args.Add(name == "--out" ? Path.GetFullPath(value) : value);
+        }
+        Directory.SetCurrentDirectory(record.WorkingDirectory);
+        return (checkpoint, args.ToArray());
+    }
+
+    /// <summary>The arguments <paramref name="r"/> was parsed from (after the command name).</summary>
+    private static string[] RecordedArguments(ParseResult r) =>
+        r.Tokens.Where(t => t.Type != System.CommandLine.Parsing.TokenType.Command).Select(t => t.Value).ToArray();
 
     /// <summary>Generates (once) the embedded default dataset: synthetic Criteo-format rows with a truth file.</summary>
     public static string EnsureDefaultDataset(CliIO io)

@@ -9,14 +9,32 @@ namespace DeepFM.Pipeline;
 public static class ModelTrainer
 {
     /// <summary>Trains <paramref name="config"/> on <paramref name="data"/> and evaluates it on validation and test.</summary>
+    /// <remarks>With <paramref name="checkpoints"/>, the run hands its model and state to the sink on its schedule; with
+    /// <paramref name="resumeFrom"/>, <paramref name="config"/> and <paramref name="options"/> are ignored and the
+    /// checkpoint's model, options and state continue exactly where it was written (after checking it was trained on
+    /// <paramref name="data"/>).</remarks>
     public static TrainedModel Train(DataSplits data, ModelConfig config, TrainOptions options, ITrainingObserver? observer = null,
-        CancellationToken cancel = default, string? trainPath = null)
+        CancellationToken cancel = default, string? trainPath = null, ICheckpointSink? checkpoints = null, Checkpoint? resumeFrom = null)
     {
-        options = options.ResolveFor(config.Model);   // the model file records the optimizer and learning rate used
-        var space = new FeatureSpace(data.FeatureMap.FieldCount, data.FeatureMap.FeatureCount);
-        ModelSize.Validate(config, space, options.BatchSize);   // the model and one batch's activations, before allocating
-        var model = ModelRegistry.Create(config, space);
-        var result = new Trainer(options).Fit(model, data.Train, data.Valid, observer, cancel);
+        CtrModel model;
+        TrainingState state;
+        if (resumeFrom is not null)
+        {
+            resumeFrom.RequireSameData(IdentityOf(data, trainPath));
+            (model, options, state) = (resumeFrom.Saved.Model, resumeFrom.Options, resumeFrom.State);
+            config = model.Config;
+        }
+        else
+        {
+            options = options.ResolveFor(config.Model);   // the model file records the optimizer and learning rate used
+            var space = new FeatureSpace(data.FeatureMap.FieldCount, data.FeatureMap.FeatureCount);
+            ModelSize.Validate(config, space, options.BatchSize);   // the model and one batch's activations, before allocating
+            model = ModelRegistry.Create(config, space);
+            state = new TrainingState(Optimizer.Create(options.Optimizer!, options.LearningRate!.Value));
+        }
+        var result = new Trainer(options).Fit(model, data.Train, data.Valid, state, observer, cancel, checkpoints);
+        // The saved model is the best one even when the run was cancelled (a checkpoint, if any, holds where it stopped).
+        if (result.Cancelled) state.RestoreBest(model.Parameters());
         var ws = new Engine.Workspace(isTraining: false, Engine.ComputeContext.Default.WithThreads(options.Threads));
         EvalResult? valid = data.Valid is null ? null : Predictor.Evaluate(model, data.Valid, ws);
         EvalResult? test = data.Test is null ? null : Predictor.Evaluate(model, data.Test, ws);
@@ -32,5 +50,20 @@ public static class ModelTrainer
             TrainOptions = options.ToString(),
         };
         return new TrainedModel(new SavedModel(model, data.FeatureMap, metadata), result, valid, test);
+    }
+
+    /// <summary>The identity a checkpoint records of the data it was trained on (and checks on resume).</summary>
+    public static CheckpointData IdentityOf(DataSplits data, string? trainPath, string? run = null)
+    {
+        string? full = trainPath is null ? null : Path.GetFullPath(trainPath);
+        return new CheckpointData
+        {
+            TrainPath = full,
+            TrainFileLength = full is not null && File.Exists(full) ? new FileInfo(full).Length : -1,
+            TrainRows = data.Train.Count,
+            ValidRows = data.Valid?.Count ?? 0,
+            FeatureMapHash = data.FeatureMap.Hash,
+            Run = run,
+        };
     }
 }
