@@ -47,6 +47,10 @@ internal sealed class ModelOptionSet
         return string.Join(", ", groups.Take(groups.Count - 1).Select(g => $"{g.Key} for {string.Join(" and ", g)}")) + $", {groups[^1].Key} for the others";
     }
 
+    /// <summary>The options that shape the model (its <see cref="ModelConfig"/>): fixed once it exists, so a warm start
+    /// refuses them.</summary>
+    public Option[] ModelShapeOptions => [Model, EmbeddingSize, Hidden, Dropout, Activation, BatchNorm, EmbeddingUpdateMode, EmbeddingInitStd, L2, L2Embedding];
+
     /// <summary>--model, or the library's default model.</summary>
     public string ModelOf(ParseResult r) => r.GetValue(Model) ?? D.Model;
 

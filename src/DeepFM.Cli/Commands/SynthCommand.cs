@@ -14,11 +14,16 @@ internal static class SynthCommand
         var output = new Option<string>("--out") { Description = "Output TSV (label, I1–I13, C1–C26).", Required = true };
         var truth = new Option<string?>("--truth") { Description = "Also write each row's true click probability, one per line." };
         var maxCard = new Option<int?>("--max-cardinality") { Description = "Cap on a categorical field's cardinality (default 1,000,000)." };
-        var command = new Command("synth", "Generate synthetic Criteo-format rows with planted order-1, -2 and -3 effects.") { rows, seed, output, truth, maxCard };
+        var day = new Option<int>("--day") { Description = "Day of a drifting world: on each day after 0, --drift of every field's values get new tokens (for warm-start runs: day 0 and day 1 with different --seed)." };
+        var drift = new Option<double?>("--drift") { Description = "Share of each field's values renewed per day (default 0.3)." };
+        var worldSeed = new Option<ulong?>("--world-seed") { Description = "Seed of the world (effects, tokens); default --seed. Files with one world seed and different seeds are samples of one world." };
+        var command = new Command("synth", "Generate synthetic Criteo-format rows with planted order-1, -2 and -3 effects.") { rows, seed, output, truth, maxCard, day, drift, worldSeed };
         command.SetAction(r =>
         {
             var options = new SynthOptions { Rows = r.GetValue(rows), Seed = r.GetValue(seed) };
             if (r.GetValue(maxCard) is int cap) options = options with { MaxCardinality = cap };
+            options = options with { Day = r.GetValue(day), WorldSeed = r.GetValue(worldSeed) };
+            if (r.GetValue(drift) is double rate) options = options with { DriftRate = rate };
             OutputPaths.CheckFile("--out", r.GetValue(output)!);
             if (r.GetValue(truth) is { } truthPath)
             {

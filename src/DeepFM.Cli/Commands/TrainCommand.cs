@@ -49,6 +49,10 @@ internal static class TrainCommand
         foreach (var o in new Option[] { data, valid, test, validFraction, testFraction, output, threads, quiet }) command.Options.Add(o);
         dataOptions.AddTo(command);
         modelOptions.AddTo(command);
+        var initFrom = new Option<string?>("--init-from") { Description = "Warm start: continue training this model (.dfm) on --data, with its configuration and feature map (values it has not seen go to their field's OOV id, unless --extend-vocab)." };
+        var extendVocab = new Option<bool>("--extend-vocab") { Description = "With --init-from: grow the model's vocabularies by the new data's values (kept at --min-count); new rows start as a new model's would, old rows keep their weights." };
+        command.Options.Add(initFrom);
+        command.Options.Add(extendVocab);
         var checkpointOptions = new CheckpointOptionSet();
         checkpointOptions.AddTo(command);
         command.SetAction(r =>
@@ -84,7 +88,27 @@ internal static class TrainCommand
                 CacheDir = r.GetValue(dataOptions.CacheDir),
                 SplitGiven = r.GetResult(validFraction) is { Implicit: false } || r.GetResult(testFraction) is { Implicit: false },
             };
-            var (config, training) = BindSettings(r, modelOptions);
+            SavedModel? warm = null;
+            int[]? oldToNew = null;
+            string? initPath = r.GetValue(initFrom);
+            if (initPath is null && r.GetValue(extendVocab)) throw new UserInputException("--extend-vocab needs --init-from (the model whose vocabularies it grows).");
+            if (initPath is not null)
+            {
+                if (modelOptions.ModelShapeOptions.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } shape)
+                    throw new UserInputException($"--init-from continues a model with its own configuration, so {shape.Name} cannot be given with it.");
+                warm = ModelFile.Load(initPath);
+                var map = warm.FeatureMap;
+                if (resume is not null) map = resume.Saved.FeatureMap;   // the map the run was started with (extended or not)
+                else if (r.GetValue(extendVocab))
+                {
+                    io.Err.WriteLine($"Counting the values of {spec.Train} to extend {initPath}'s vocabularies ...");
+                    var added = Preparation.DataPipeline.CountVocabulary(spec.Train, map, spec.Options.MinCount, spec.Split, spec.Options.SkipBadLines);
+                    map = map.ExtendWith(added, out oldToNew);
+                    io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "Vocabulary: {0:N0} features, {1:N0} new", map.FeatureCount, map.FeatureCount - warm.FeatureMap.FeatureCount));
+                }
+                spec = spec with { FeatureMap = map };
+            }
+            var (config, training) = warm is null ? BindSettings(r, modelOptions) : (warm.Model.Config, modelOptions.BindTraining(r, warm.Model.Config.Model));
             training = training with { Threads = r.GetValue(threads) };
             string? outPath = r.GetValue(output);
             if (outPath is not null) OutputPaths.CheckFile("--out", outPath, ("--data", spec.Train), ("--valid", spec.Valid), ("--test", spec.Test));
@@ -111,8 +135,11 @@ internal static class TrainCommand
             if (resume is not null)
                 io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "Resuming from {0}: epoch {1}, step {2:N0}{3}", resume.Path, resume.State.Epoch, resume.State.Step,
                     resume.State.EpochFinished ? " (epoch finished)" : $" ({resume.State.EpochPosition:N0} of {splits.Train.Count:N0} rows of the epoch done)"));
-            var trained = ModelTrainer.Train(splits, config, training, new ConsoleProgress(io, resume?.Saved.Model.Config.Model ?? config.Model, r.GetValue(quiet)), cancel.Token, dataPath,
-                checkpoints, resume);
+            var progress = new ConsoleProgress(io, resume?.Saved.Model.Config.Model ?? config.Model, r.GetValue(quiet));
+            if (warm is not null && resume is null) io.Err.WriteLine($"Warm start from {initPath} ({config.Model}, trained on {warm.Metadata.TrainRows:N0} rows)");
+            var trained = warm is not null && resume is null
+                ? ModelTrainer.ContinueTraining(splits, warm, oldToNew, training, progress, cancel.Token, dataPath, checkpoints)
+                : ModelTrainer.Train(splits, config, training, progress, cancel.Token, dataPath, checkpoints, resume);
             config = trained.Saved.Model.Config;
             var t = trained.Training;
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "model      {0} ({1:N0} parameters)", config.Model, trained.Saved.Model.ParameterCount()));

@@ -145,6 +145,39 @@ public sealed class FeatureMap
         }
     }
 
+    /// <summary>
+    /// This map grown by the values of <paramref name="newer"/> (a map built on new data with the same fields) that it
+    /// lacks: each field keeps its ids in their order and appends the new values after them, so only the fields' offsets
+    /// move. <paramref name="oldToNew"/> gives every id of this map its id in the result (for carrying trained rows of
+    /// embedding tables over). Fields without a vocabulary stay one id.
+    /// </summary>
+    /// <exception cref="UserInputException">The maps' fields differ in name or kind, or their numeric encodings differ.</exception>
+    public FeatureMap ExtendWith(FeatureMap newer, out int[] oldToNew)
+    {
+        ArgumentNullException.ThrowIfNull(newer);
+        if (newer.FieldCount != FieldCount || newer.NumericEncoding != NumericEncoding)
+            throw new UserInputException($"The new data's fields ({newer.FieldCount}, {newer.NumericEncoding}) differ from the model's ({FieldCount}, {NumericEncoding}).");
+        var fields = new FeatureField[FieldCount];
+        oldToNew = new int[FeatureCount];
+        long offset = 0;
+        for (int f = 0; f < FieldCount; f++)
+        {
+            var old = _fields[f];
+            var add = newer._fields[f];
+            if (add.Name != old.Name || add.Kind != old.Kind)
+                throw new UserInputException($"The new data's field {f + 1} is {add.Name} ({add.Kind}), the model's is {old.Name} ({old.Kind}).");
+            string[]? keys = old.Keys;
+            if (old.Keys is { } oldKeys && add.Keys is { } newKeys)
+                keys = [.. oldKeys, .. newKeys.Where(k => !old.Ids!.ContainsKey(k))];
+            int size = (keys?.Length ?? 0) + 1;
+            if (offset + size > int.MaxValue) throw new UserInputException("Too many distinct values for 32-bit ids; raise min-count.");
+            for (int i = 0; i < old.Size; i++) oldToNew[old.Offset + i] = (int)offset + i;
+            fields[f] = new FeatureField(old.Name, old.Kind, (int)offset, size, old.MinCount, keys);
+            offset += size;
+        }
+        return new FeatureMap(Reader, NumericEncoding, fields);
+    }
+
     /// <summary>Writes the map (versioned binary, <see cref="FeatureMapFormat"/>).</summary>
     public void Write(BinaryWriter w) => FeatureMapFormat.Write(this, w);
 

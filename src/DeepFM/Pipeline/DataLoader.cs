@@ -62,7 +62,23 @@ public static class DataLoader
             if (spec.Test is not null) split = split with { TestFraction = 0 };
             PreparedData main;
             bool reused;
-            if (IsCacheFile(spec.Train))
+            if (spec.FeatureMap is { } given)
+            {
+                if (IsCacheFile(spec.Train))
+                {
+                    main = PreparedData.Open(spec.Train);
+                    owned.Add(main);
+                    if (main.FeatureMap.Hash != given.Hash)
+                        throw new UserInputException($"{spec.Train}: this cache was encoded with another feature map than the model's; give the raw data file to continue training the model on it.");
+                }
+                else
+                {
+                    main = DataPipeline.EncodeWith(spec.Train, given, null, spec.Options.SkipBadLines, split);
+                    owned.Add(main);
+                }
+                reused = false;
+            }
+            else if (IsCacheFile(spec.Train))
             {
                 main = PreparedData.Open(spec.Train);
                 owned.Add(main);

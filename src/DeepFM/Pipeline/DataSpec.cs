@@ -27,4 +27,8 @@ public sealed record DataSpec
 
     /// <summary>Folder for prepared-data caches (null: the user cache folder).</summary>
     public string? CacheDir { get; init; }
+
+    /// <summary>Encode the training data with this map (a trained model's, possibly extended) instead of building one
+    /// from it: a warm start. The encoded rows are a temporary cache, not kept.</summary>
+    public Features.FeatureMap? FeatureMap { get; init; }
 }

@@ -15,6 +15,23 @@ public static class ModelTrainer
     /// <paramref name="data"/>).</remarks>
     public static TrainedModel Train(DataSplits data, ModelConfig config, TrainOptions options, ITrainingObserver? observer = null,
         CancellationToken cancel = default, string? trainPath = null, ICheckpointSink? checkpoints = null, Checkpoint? resumeFrom = null)
+        => Train(data, config, options, observer, cancel, trainPath, checkpoints, resumeFrom, null);
+
+    /// <summary>Continues training <paramref name="initFrom"/> (a warm start; see <see cref="WarmStart"/>) on
+    /// <paramref name="data"/>, which must be encoded with its feature map or one grown from it (<paramref name="oldToNew"/>:
+    /// <see cref="Features.FeatureMap.ExtendWith"/>'s id map; null when unchanged). The model's configuration is the
+    /// saved one's; <paramref name="options"/> are the new run's.</summary>
+    public static TrainedModel ContinueTraining(DataSplits data, SavedModel initFrom, int[]? oldToNew, TrainOptions options, ITrainingObserver? observer = null,
+        CancellationToken cancel = default, string? trainPath = null, ICheckpointSink? checkpoints = null)
+    {
+        ArgumentNullException.ThrowIfNull(initFrom);
+        var space = new FeatureSpace(data.FeatureMap.FieldCount, data.FeatureMap.FeatureCount);
+        var model = WarmStart.CreateFrom(initFrom, space, oldToNew);
+        return Train(data, model.Config, options, observer, cancel, trainPath, checkpoints, null, model);
+    }
+
+    private static TrainedModel Train(DataSplits data, ModelConfig config, TrainOptions options, ITrainingObserver? observer,
+        CancellationToken cancel, string? trainPath, ICheckpointSink? checkpoints, Checkpoint? resumeFrom, CtrModel? warm)
     {
         CtrModel model;
         TrainingState state;
@@ -23,6 +40,13 @@ public static class ModelTrainer
             resumeFrom.RequireSameData(IdentityOf(data, trainPath));
             (model, options, state) = (resumeFrom.Saved.Model, resumeFrom.Options, resumeFrom.State);
             config = model.Config;
+        }
+        else if (warm is not null)
+        {
+            options = options.ResolveFor(config.Model);
+            ModelSize.Validate(config, new FeatureSpace(data.FeatureMap.FieldCount, data.FeatureMap.FeatureCount), options.BatchSize);
+            model = warm;
+            state = new TrainingState(Optimizer.Create(options.Optimizer!, options.LearningRate!.Value)) { WarmStarted = true };
         }
         else
         {

@@ -70,8 +70,11 @@ public static class DataPipeline
     /// so <see cref="PreparedData.All"/> and <see cref="PreparedData.Test"/> hold all rows. With a null
     /// <paramref name="cachePath"/> the cache is a temporary file deleted on dispose.
     /// </summary>
-    public static PreparedData EncodeWith(string dataPath, FeatureMap map, string? cachePath, bool skipBadLines = false)
+    /// <remarks>With <paramref name="split"/>, rows are tagged by it instead (train, validation and test as
+    /// <see cref="Prepare"/> would split them): training data encoded with a trained model's map.</remarks>
+    public static PreparedData EncodeWith(string dataPath, FeatureMap map, string? cachePath, bool skipBadLines = false, SplitOptions? split = null)
     {
+        split?.Validate();
         var source = SourceFile.Stat(dataPath);
         long rows = 0, skipped;
         using (var rr = OpenWithMap(dataPath, map, skipBadLines))
@@ -89,11 +92,14 @@ public static class DataPipeline
             FieldCount = map.FieldCount,
             Flags = CacheHeader.FlagEncodedWithMap,
             SkippedLines = skipped,
+            ValidFraction = split?.ValidFraction ?? 0,
+            TestFraction = split?.TestFraction ?? 0,
+            Seed = split?.Seed ?? 0,
         };
         bool temp = cachePath is null;
         cachePath ??= Path.Combine(Path.GetTempPath(), $"deepfm-{Guid.NewGuid():N}.cache");
         using (var rr = OpenWithMap(dataPath, map, skipBadLines))
-            CacheWriter.Write(dataPath, cachePath, map, header, new EncodedChunks(rr, map));
+            CacheWriter.Write(dataPath, cachePath, map, header, new EncodedChunks(rr, map, split));
         try
         {
             var data = PreparedData.Open(cachePath, temp ? cachePath : null, verify: false);
@@ -110,6 +116,29 @@ public static class DataPipeline
             File.Delete(cachePath);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The vocabulary of <paramref name="dataPath"/>'s training rows (under <paramref name="split"/>) for the fields of
+    /// <paramref name="like"/>, read as <paramref name="like"/>'s data was, values kept at <paramref name="minCount"/>:
+    /// what <see cref="FeatureMap.ExtendWith"/> grows a trained model's map by. One pass; no cache is written.
+    /// </summary>
+    public static FeatureMap CountVocabulary(string dataPath, FeatureMap like, int minCount, SplitOptions split, bool skipBadLines = false)
+    {
+        ArgumentNullException.ThrowIfNull(like);
+        split.Validate();
+        SourceFile.Stat(dataPath);
+        using var rr = OpenWithMap(dataPath, like, skipBadLines);
+        var builder = new FeatureMapBuilder(like.Specs, like.NumericEncoding);
+        long trainRows = 0;
+        while (rr.Next())
+        {
+            if (split.Assign(rr.RowIndex) != SplitTag.Train) continue;
+            builder.Count(rr.Row);
+            trainRows++;
+        }
+        if (trainRows == 0) throw new UserInputException($"{dataPath}: the split leaves no training rows.");
+        return builder.Build(Math.Max(1, minCount), like.Reader);
     }
 
     /// <summary>

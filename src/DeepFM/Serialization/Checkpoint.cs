@@ -49,7 +49,7 @@ public sealed class Checkpoint
     private sealed record StateHeader(string Optimizer, float LearningRate, long OptimizerSteps, int Epoch, long EpochPosition,
         bool EpochFinished, long Step, bool BiasInitialized, long RowsSeen, TimeSpan TrainTime, double EpochLoss, long EpochRows,
         double PeriodLoss, long PeriodRows, double BestAuc, double BestLogloss, int BestEpoch, int BadEvaluations, bool StoppedEarly,
-        EvaluationRecord[] History, TrainResult? Pretraining);
+        EvaluationRecord[] History, TrainResult? Pretraining, bool WarmStarted = false);
 
     /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically (temporary, fsync, rename).</summary>
     public static void Save(string path, Checkpoint checkpoint)
@@ -82,7 +82,7 @@ public sealed class Checkpoint
             throw new NotSupportedException($"Optimizer {optimizer.GetType().Name} cannot be checkpointed (not one of Optimizer.Create's).");
         var header = new Header(checkpoint.Options, checkpoint.Data, new StateHeader(name, optimizer.LearningRate, optimizer.Steps,
             s.Epoch, s.EpochPosition, s.EpochFinished, s.Step, s.BiasInitialized, s.RowsSeen, s.TrainTime, s.EpochLoss, s.EpochRows,
-            s.PeriodLoss, s.PeriodRows, s.BestAuc, s.BestLogloss, s.BestEpoch, s.BadEvaluations, s.StoppedEarly, [.. s.History], s.Pretraining));
+            s.PeriodLoss, s.PeriodRows, s.BestAuc, s.BestLogloss, s.BestEpoch, s.BadEvaluations, s.StoppedEarly, [.. s.History], s.Pretraining, s.WarmStarted));
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using (var hashing = new HashingWriteStream(stream, hash))
         {
@@ -208,7 +208,7 @@ public sealed class Checkpoint
                 BiasInitialized = h.BiasInitialized, RowsSeen = h.RowsSeen, TrainTime = h.TrainTime, EpochLoss = h.EpochLoss,
                 EpochRows = h.EpochRows, PeriodLoss = h.PeriodLoss, PeriodRows = h.PeriodRows, BestAuc = h.BestAuc,
                 BestLogloss = h.BestLogloss, BestEpoch = h.BestEpoch, BadEvaluations = h.BadEvaluations, StoppedEarly = h.StoppedEarly,
-                Best = best, Pretraining = h.Pretraining,
+                Best = best, Pretraining = h.Pretraining, WarmStarted = h.WarmStarted,
             };
             state.History.AddRange(h.History ?? []);
             return new Checkpoint { Saved = saved, State = state, Options = header.Options, Data = header.Data, Path = path };

@@ -18,6 +18,15 @@ public sealed record SynthOptions
     /// <see cref="Seed"/>s be independent samples from the same model, e.g. a separate test set.</summary>
     public ulong? WorldSeed { get; init; }
 
+    /// <summary>Day of a drifting world (0, the default, is the world as it starts). On each later day, a share
+    /// <see cref="DriftRate"/> of every categorical field's values is replaced by new ones: the value of rank r keeps
+    /// its frequency and effects but shows a token never seen before, as new ads and items take over the slots of old
+    /// ones. Day d's data share the world of day 0 in everything else. For warm-start experiments.</summary>
+    public int Day { get; init; }
+
+    /// <summary>Share of each field's values renewed per day of <see cref="Day"/> (default 0.3).</summary>
+    public double DriftRate { get; init; } = 0.3;
+
     /// <summary>Target mean click probability; the base logit b₀ is calibrated to it (default 0.25).</summary>
     public double BaseRate { get; init; } = 0.25;
 
@@ -71,6 +80,8 @@ public sealed record SynthOptions
         CheckScale(InteractionStrength, nameof(InteractionStrength));
         CheckScale(IntegerEffectScale, nameof(IntegerEffectScale));
         CheckScale(MissingRateScale, nameof(MissingRateScale));
+        if (Day < 0 || Day > 1000) throw new ArgumentOutOfRangeException(nameof(Day), Day, "Day must lie in [0, 1000].");
+        if (!(DriftRate >= 0 && DriftRate <= 1)) throw new ArgumentOutOfRangeException(nameof(DriftRate), DriftRate, "DriftRate must lie in [0, 1].");
         if (MaxThreads < 0) throw new ArgumentOutOfRangeException(nameof(MaxThreads), MaxThreads, "MaxThreads must be non-negative.");
     }
 

@@ -60,6 +60,8 @@ internal sealed class SynthWorld
     private readonly ulong[] _catMissThreshold = new ulong[CatCount];
     private readonly ulong[] _intMissThreshold = new ulong[IntCount];
     private readonly uint[] _tokenSalt = new uint[CatCount];
+    private readonly int _day;
+    private readonly ulong _driftThreshold;
     private readonly double[][] _main = new double[CatCount][];
     private readonly double[][][] _pairLatent;   // [group][member][rank * D + d]
     private readonly double[][][] _tripleLatent; // [triple][member][rank * D + d]
@@ -72,6 +74,8 @@ internal sealed class SynthWorld
     {
         options.Validate();
         _worldSeed = options.WorldSeed ?? options.Seed;
+        _day = options.Day;
+        _driftThreshold = ToThreshold(options.DriftRate);
         var rng = new SplitMix64(SplitMix64.Hash(_worldSeed, 0x57A7E));
 
         for (int f = 0; f < CatCount; f++)
@@ -141,8 +145,19 @@ internal sealed class SynthWorld
     public uint Token(int field, int rank)
     {
         uint h = (uint)rank ^ _tokenSalt[field];
+        if (_day > 0) h ^= Generation(field, rank) * 0x9E3779B9u;   // a renewed value: a new token for the same rank
         h ^= h >> 16; h *= 0x85EBCA6B; h ^= h >> 13; h *= 0xC2B2AE35; h ^= h >> 16; // murmur3 fmix32, a bijection
         return h;
+    }
+
+    /// <summary>How many times, by <see cref="SynthOptions.Day"/>, the value of <paramref name="rank"/> was renewed.</summary>
+    private uint Generation(int field, int rank)
+    {
+        uint g = 0;
+        ulong key = SplitMix64.Hash(_worldSeed, 0xD81F7, (ulong)field, (ulong)rank);
+        for (int d = 1; d <= _day; d++)
+            if (SplitMix64.Hash(key, (ulong)d) < _driftThreshold) g++;
+        return g;
     }
 
     public SplitMix64 RowRng(ulong seed, long row) => new(SplitMix64.Hash(seed, 0x80A5, (ulong)row));

@@ -68,14 +68,14 @@ public sealed class Trainer
         if (validLabels is not null) RequireBothClasses(validLabels, "validation");
         var compute = ComputeContext.Default.WithThreads(_options.Threads);
         var trainClock = new Stopwatch();
-        if (model is IPretrainedModel pre && state.Pretraining is null && state.Step == 0)
+        if (model is IPretrainedModel pre && state.Pretraining is null && state.Step == 0 && !state.WarmStarted)
         {
             trainClock.Start();
             state.Pretraining = Pretrain(pre, train, valid, options, observer, cancel);
             trainClock.Stop();
         }
 
-        if (options.InitializeBiasToLogOdds && state.Step == 0 && !state.BiasInitialized)
+        if (options.InitializeBiasToLogOdds && state.Step == 0 && !state.BiasInitialized && !state.WarmStarted)
         {
             InitializeBias(model, train);
             state.BiasInitialized = true;

@@ -35,6 +35,10 @@ public sealed class TrainingState
     /// step; a continued state does not redo it).</summary>
     public bool BiasInitialized { get; set; }
 
+    /// <summary>True when the model starts from trained weights (a warm start): the run neither pre-trains (FNN) nor
+    /// sets the output bias to the labels' log-odds, which would undo what the weights already know.</summary>
+    public bool WarmStarted { get; set; }
+
     /// <summary>Training rows processed.</summary>
     public long RowsSeen { get; set; }
 
