@@ -17,7 +17,8 @@ internal static class SynthCommand
         var day = new Option<int>("--day") { Description = "Day of a drifting world: on each day after 0, --drift of every field's values get new tokens (for warm-start runs: day 0 and day 1 with different --seed)." };
         var drift = new Option<double?>("--drift") { Description = "Share of each field's values renewed per day (default 0.3)." };
         var worldSeed = new Option<ulong?>("--world-seed") { Description = "Seed of the world (effects, tokens); default --seed. Files with one world seed and different seeds are samples of one world." };
-        var command = new Command("synth", "Generate synthetic Criteo-format rows with planted order-1, -2 and -3 effects.") { rows, seed, output, truth, maxCard, day, drift, worldSeed };
+        var bags = new Option<bool>("--bags") { Description = "Instead: CSV rows label,user,item,tags with a planted multi-valued field (tags joined by '|'); train with --schema \"label=label;cat=user,item;multi=tags:|\"." };
+        var command = new Command("synth", "Generate synthetic Criteo-format rows with planted order-1, -2 and -3 effects.") { rows, seed, output, truth, maxCard, day, drift, worldSeed, bags };
         command.SetAction(r =>
         {
             var options = new SynthOptions { Rows = r.GetValue(rows), Seed = r.GetValue(seed) };
@@ -32,7 +33,9 @@ internal static class SynthCommand
             }
             try { options.Validate(); }
             catch (ArgumentException e) { throw new UserInputException($"synth: {e.Message}"); }
-            var summary = CriteoSynth.Generate(options, r.GetValue(output)!, r.GetValue(truth));
+            var summary = r.GetValue(bags)
+                ? BagSynth.Generate(options.Rows, options.Seed, options.WorldSeed ?? options.Seed, r.GetValue(output)!, r.GetValue(truth))
+                : CriteoSynth.Generate(options, r.GetValue(output)!, r.GetValue(truth));
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1:N0} rows, CTR {2:F4} (mean true probability {3:F4}), {4:F1} s",
                 r.GetValue(output), summary.Rows, summary.Ctr, summary.MeanTrueProbability, summary.Elapsed.TotalSeconds));
             return 0;

@@ -56,11 +56,13 @@ internal sealed class CsvParser : RowParser
             var cat = schema.Categorical is null ? null : new HashSet<string>(schema.Categorical, StringComparer.Ordinal);
             foreach (var n in schema.Numeric) Col(n);
             foreach (var n in schema.Categorical ?? []) Col(n);
+            foreach (var mv in schema.Multi) Col(mv.Name);
             var list = new List<FieldSpec>();
             for (int c = 0; c < header.Length; c++)
             {
                 if (roles[c] == LabelRole) continue;
                 if (num.Contains(header[c])) list.Add(new FieldSpec(header[c], FieldKind.Numeric));
+                else if (schema.MultiOf(header[c]) is not null) list.Add(new FieldSpec(header[c], FieldKind.MultiCategorical));
                 else if (cat is null || cat.Contains(header[c])) list.Add(new FieldSpec(header[c], FieldKind.Categorical));
                 else continue;
                 roles[c] = list.Count - 1;

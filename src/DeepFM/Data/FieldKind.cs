@@ -8,4 +8,8 @@ public enum FieldKind
 
     /// <summary>A numeric field, encoded according to <see cref="NumericEncoding"/>.</summary>
     Numeric = 1,
+
+    /// <summary>A categorical field of several values per row (<see cref="MultiValuedColumn"/>): each distinct value
+    /// gets its own id, and a row's values pool into the field's one embedding.</summary>
+    MultiCategorical = 2,
 }

@@ -24,7 +24,7 @@ public sealed class FeatureField
             for (int i = 0; i < keys.Length; i++)
                 if (!Ids.TryAdd(keys[i], i + 1)) throw new UserInputException($"feature map: field {name} lists value \"{keys[i]}\" twice.");
             Lookup = Ids.GetAlternateLookup<ReadOnlySpan<char>>();
-            if (kind == FieldKind.Categorical)
+            if (kind is FieldKind.Categorical or FieldKind.MultiCategorical)
             {
                 // Raw UTF-8 input is looked up by its bytes; a key that is not valid UTF-16 (it never is when built
                 // from input) can match no valid input, so it is left out.

@@ -35,7 +35,23 @@ public sealed class FeatureMap
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) Write(w);
         Hash = XxHash64.HashToUInt64(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         Specs = [.. fields.Select(x => new FieldSpec(x.Name, x.Kind))];
+        _multi = new MultiValuedColumn?[fields.Length];
+        for (int f = 0; f < fields.Length; f++)
+        {
+            if (fields[f].Kind != FieldKind.MultiCategorical) continue;
+            _multi[f] = reader.CsvSchema?.MultiOf(fields[f].Name)
+                ?? throw new UserInputException($"feature map: field {fields[f].Name} is multi-valued but its reader settings do not declare it (multi=).");
+            HasMultiValuedFields = true;
+        }
     }
+
+    private readonly MultiValuedColumn?[] _multi;
+
+    /// <summary>True when some field holds several values per row: rows are then jagged (<see cref="Batch.IsJagged"/>).</summary>
+    public bool HasMultiValuedFields { get; }
+
+    /// <summary>How field <paramref name="field"/>'s values are split and pooled; null for a single-valued field.</summary>
+    public MultiValuedColumn? MultiValuedColumnOf(int field) => _multi[field];
 
     /// <summary>How raw files are read (format, CSV schema, libsvm field ranges): as the training data was.</summary>
     public ReaderSettings Reader { get; }
@@ -127,22 +143,60 @@ public sealed class FeatureMap
         missing ? 0 : encoding == NumericEncoding.Value ? (float)x : NumericBuckets.LogValue(x);
 
     /// <summary>Encodes a parsed row into one row of ids and values. Allocates nothing.</summary>
+    /// <exception cref="InvalidOperationException">The map has multi-valued fields (use <see cref="EncodeEntries"/>).</exception>
     internal void EncodeRow(RawRow row, Span<int> ids, Span<float> values)
     {
+        if (HasMultiValuedFields) throw new InvalidOperationException("A map with multi-valued fields encodes rows of variable length (EncodeEntries).");
         var fields = _fields;
-        for (int f = 0; f < fields.Length; f++)
+        for (int f = 0; f < fields.Length; f++) EncodeSingle(fields[f], row, f, out ids[f], out values[f]);
+    }
+
+    private void EncodeSingle(FeatureField ff, RawRow row, int f, out int id, out float value)
+    {
+        if (ff.Kind == FieldKind.Categorical)
         {
-            var ff = fields[f];
-            if (ff.Kind == FieldKind.Categorical)
-            {
-                ids[f] = ff.Offset + (ff.ByteIds!.TryGetValue(row.Key(f), out int id) ? id : 0);
-                values[f] = row.Value[f];
-            }
-            else
-            {
-                EncodeNumeric(ff, row.Missing[f], row.Number[f], out ids[f], out values[f]);
-            }
+            id = ff.Offset + (ff.ByteIds!.TryGetValue(row.Key(f), out int local) ? local : 0);
+            value = row.Value[f];
         }
+        else
+        {
+            EncodeNumeric(ff, row.Missing[f], row.Number[f], out id, out value);
+        }
+    }
+
+    /// <summary>
+    /// Encodes field <paramref name="f"/> of a parsed row as its entries (one for a single-valued field; the kept
+    /// values of a multi-valued one, each weighted by its pooling, none for an empty list), appended to
+    /// <paramref name="ids"/> and <paramref name="values"/> at <paramref name="count"/>, which grow when full; returns
+    /// the number of entries written. <paramref name="scratch"/> is the caller's buffer for the values' positions.
+    /// Allocates only when a buffer grows.
+    /// </summary>
+    internal int EncodeEntries(RawRow row, int f, ref int[] ids, ref float[] values, int count, ref (int Start, int Length)[] scratch)
+    {
+        var ff = _fields[f];
+        if (_multi[f] is not { } column)
+        {
+            Reserve(ref ids, ref values, count + 1);
+            EncodeSingle(ff, row, f, out ids[count], out values[count]);
+            return 1;
+        }
+        var cell = row.Key(f);
+        int n = column.Split(cell, ref scratch);
+        Reserve(ref ids, ref values, count + n);
+        float weight = column.Pooling == Pooling.Mean && n > 0 ? 1f / n : 1f;
+        for (int i = 0; i < n; i++)
+        {
+            var (start, length) = scratch[i];
+            ids[count + i] = ff.Offset + (ff.ByteIds!.TryGetValue(cell.Slice(start, length), out int local) ? local : 0);
+            values[count + i] = weight;
+        }
+        return n;
+    }
+
+    private static void Reserve(ref int[] ids, ref float[] values, int needed)
+    {
+        if (ids.Length < needed) Array.Resize(ref ids, Math.Max(needed, ids.Length * 2));
+        if (values.Length < needed) Array.Resize(ref values, Math.Max(needed, values.Length * 2));
     }
 
     /// <summary>

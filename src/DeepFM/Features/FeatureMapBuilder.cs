@@ -23,8 +23,19 @@ internal sealed class FeatureMapBuilder
     private readonly int[] _homes, _scratchSlots;  // per-row scratch of Record and Count
     private readonly ulong[] _hashes;
 
-    public FeatureMapBuilder(FieldSpec[] specs, NumericEncoding encoding)
+    private readonly int[] _multiFields;
+    private readonly MultiValuedColumn?[] _multi;
+    private (int Start, int Length)[] _ranges = new (int, int)[16];
+
+    /// <summary>Creates a builder for <paramref name="specs"/>; <paramref name="reader"/> says how multi-valued fields
+    /// split their values (required when there are any).</summary>
+    public FeatureMapBuilder(FieldSpec[] specs, NumericEncoding encoding, ReaderSettings? reader = null)
     {
+        _multi = new MultiValuedColumn?[specs.Length];
+        for (int f = 0; f < specs.Length; f++)
+            if (specs[f].Kind == FieldKind.MultiCategorical)
+                _multi[f] = reader?.CsvSchema?.MultiOf(specs[f].Name) ?? throw new ArgumentException($"Field {specs[f].Name} is multi-valued: the reader settings must declare it.", nameof(reader));
+        _multiFields = [.. Enumerable.Range(0, specs.Length).Where(f => specs[f].Kind == FieldKind.MultiCategorical)];
         _specs = specs;
         _encoding = encoding;
         _counts = new ByteKeyTable?[specs.Length];
@@ -36,7 +47,7 @@ internal sealed class FeatureMapBuilder
             if (specs[f].Kind == FieldKind.Numeric) _intCounts[f] = new int[IntSlots];
         }
         _categorical = [.. Enumerable.Range(0, specs.Length).Where(f => specs[f].Kind == FieldKind.Categorical)];
-        _numeric = [.. Enumerable.Range(0, specs.Length).Where(f => specs[f].Kind != FieldKind.Categorical)];
+        _numeric = [.. Enumerable.Range(0, specs.Length).Where(f => specs[f].Kind == FieldKind.Numeric)];
         _homes = new int[_categorical.Length];
         _hashes = new ulong[_categorical.Length];
         _scratchSlots = new int[specs.Length];
@@ -64,6 +75,14 @@ internal sealed class FeatureMapBuilder
         {
             int f = cat[j];
             slots[f] = _counts[f]!.Add(row.Key(f), inc, _hashes[j], _homes[j]);
+        }
+        foreach (int f in _multiFields)
+        {
+            // Every kept value of the list counts; a multi-valued field has no single slot (its rows are not spilled).
+            var cell = row.Key(f);
+            int n = _multi[f]!.Split(cell, ref _ranges);
+            for (int i = 0; i < n; i++) _counts[f]!.Add(cell.Slice(_ranges[i].Start, _ranges[i].Length), inc);
+            slots[f] = 0;
         }
         foreach (int f in _numeric)
         {

@@ -29,6 +29,7 @@ public static class DataPipeline
         string full = Path.GetFullPath(cachePath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         IO.TempFiles.RemoveStale(full);
+        if (options.Reader.CsvSchema is { Multi.Count: > 0 }) return JaggedPreparation.Prepare(dataPath, full, options, split, cancel);
         // The spill lives next to the cache (same disk as the output, not a RAM-backed temp folder) and is deleted
         // on every path out of here.
         using (var spill = new SlotSpill(IO.TempFiles.NewPath(full, "slots")))
@@ -76,6 +77,7 @@ public static class DataPipeline
     {
         split?.Validate();
         var source = SourceFile.Stat(dataPath);
+        if (map.HasMultiValuedFields) return EncodeJaggedWith(dataPath, map, cachePath, skipBadLines, split, source);
         long rows = 0, skipped;
         using (var rr = OpenWithMap(dataPath, map, skipBadLines))
         {
@@ -118,6 +120,37 @@ public static class DataPipeline
         }
     }
 
+    private static PreparedData EncodeJaggedWith(string dataPath, FeatureMap map, string? cachePath, bool skipBadLines, SplitOptions? split, FileInfo source)
+    {
+        var basis = new CacheHeader
+        {
+            Format = map.Reader.Format,
+            SourceLength = source.Length,
+            SourceWriteTicks = source.LastWriteTimeUtc.Ticks,
+            Flags = CacheHeader.FlagEncodedWithMap,
+            ValidFraction = split?.ValidFraction ?? 0,
+            TestFraction = split?.TestFraction ?? 0,
+            Seed = split?.Seed ?? 0,
+        };
+        bool temp = cachePath is null;
+        cachePath ??= Path.Combine(Path.GetTempPath(), $"deepfm-{Guid.NewGuid():N}.cache");
+        JaggedPreparation.Encode(dataPath, map, skipBadLines, split, basis, cachePath);
+        try
+        {
+            var data = PreparedData.Open(cachePath, temp ? cachePath : null, verify: false);
+            if (temp)
+            {
+                try { File.Delete(cachePath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+            return data;
+        }
+        catch when (temp)
+        {
+            File.Delete(cachePath);
+            throw;
+        }
+    }
+
     /// <summary>
     /// The vocabulary of <paramref name="dataPath"/>'s training rows (under <paramref name="split"/>) for the fields of
     /// <paramref name="like"/>, read as <paramref name="like"/>'s data was, values kept at <paramref name="minCount"/>:
@@ -129,7 +162,7 @@ public static class DataPipeline
         split.Validate();
         SourceFile.Stat(dataPath);
         using var rr = OpenWithMap(dataPath, like, skipBadLines);
-        var builder = new FeatureMapBuilder(like.Specs, like.NumericEncoding);
+        var builder = new FeatureMapBuilder(like.Specs, like.NumericEncoding, like.Reader);
         long trainRows = 0;
         while (rr.Next())
         {
@@ -159,6 +192,11 @@ public static class DataPipeline
     private static IEnumerable<Batch> Stream(string dataPath, FeatureMap map, int batchSize, bool skipBadLines, bool hasLabels)
     {
         using var rr = OpenWithMap(dataPath, map, skipBadLines, hasLabels);
+        if (map.HasMultiValuedFields)
+        {
+            foreach (var b in StreamJagged(rr, map, batchSize)) yield return b;
+            yield break;
+        }
         var batch = new Batch(batchSize, map.FieldCount);
         int m = map.FieldCount, n = 0;
         while (rr.Next())
@@ -177,6 +215,46 @@ public static class DataPipeline
             batch.Size = n;
             yield return batch;
         }
+    }
+
+    /// <summary>Rows of variable length in batches: entries are encoded into growable buffers, then copied into the
+    /// batch (which grows to the widest batch seen and then stays).</summary>
+    private static IEnumerable<Batch> StreamJagged(RowReader rr, FeatureMap map, int batchSize)
+    {
+        int m = map.FieldCount, n = 0, entries = 0;
+        var batch = new Batch(batchSize, m, batchSize * m);
+        var ids = new int[batchSize * m];
+        var values = new float[batchSize * m];
+        var scratch = new (int, int)[16];
+        while (rr.Next())
+        {
+            for (int f = 0; f < m; f++)
+            {
+                batch.OffsetBuffer[n * m + f] = entries;
+                entries += map.EncodeEntries(rr.Row, f, ref ids, ref values, entries, ref scratch);
+            }
+            batch.LabelBuffer[n] = rr.Row.Label;
+            if (++n == batchSize)
+            {
+                Fill(batch, ids, values, n, entries);
+                yield return batch;
+                n = entries = 0;
+            }
+        }
+        if (n > 0)
+        {
+            Fill(batch, ids, values, n, entries);
+            yield return batch;
+        }
+    }
+
+    private static void Fill(Batch batch, int[] ids, float[] values, int rows, int entries)
+    {
+        batch.OffsetBuffer[rows * batch.FieldCount] = entries;
+        batch.EnsureEntryCapacity(entries);
+        ids.AsSpan(0, entries).CopyTo(batch.IdBuffer);
+        values.AsSpan(0, entries).CopyTo(batch.ValueBuffer);
+        batch.Size = rows;
     }
 
     private static RowReader OpenWithMap(string dataPath, FeatureMap map, bool skipBadLines, bool labeled = true) =>

@@ -17,7 +17,13 @@ internal static class JaggedCacheWriter
 {
     /// <summary>Writes <paramref name="rows"/>, encoded with <paramref name="map"/>, with split tags
     /// <paramref name="tags"/> (one per row), to <paramref name="cachePath"/>.</summary>
-    public static void Write(string cachePath, FeatureMap map, JaggedRowSet rows, ReadOnlySpan<byte> tags, DataFormat format)
+    public static void Write(string cachePath, FeatureMap map, JaggedRowSet rows, ReadOnlySpan<byte> tags, DataFormat format) =>
+        Write(cachePath, map, rows, tags, new CacheHeader { Format = format });
+
+    /// <summary>As <see cref="Write(string, FeatureMap, JaggedRowSet, ReadOnlySpan{byte}, DataFormat)"/>, the header
+    /// taking its source, options and split fields from <paramref name="basis"/> (so the cache can be checked for
+    /// staleness like any prepared one).</summary>
+    public static void Write(string cachePath, FeatureMap map, JaggedRowSet rows, ReadOnlySpan<byte> tags, CacheHeader basis)
     {
         ArgumentNullException.ThrowIfNull(map);
         ArgumentNullException.ThrowIfNull(rows);
@@ -29,13 +35,12 @@ internal static class JaggedCacheWriter
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) map.Write(w);
         byte[] mapBytes = ms.ToArray();
         bool hasValues = rows.Values.IndexOfAnyExcept(1f) >= 0;
-        var header = new CacheHeader
+        var header = basis with
         {
-            Format = format,
             MapHash = map.Hash,
             RowCount = rows.Count,
             FieldCount = rows.FieldCount,
-            Flags = CacheHeader.FlagJagged | (hasValues ? 0 : CacheHeader.FlagNoValues),
+            Flags = (basis.Flags & CacheHeader.FlagEncodedWithMap) | CacheHeader.FlagJagged | (hasValues ? 0 : CacheHeader.FlagNoValues),
             MapLength = mapBytes.Length,
             EntryCount = rows.Ids.Length,
         };
