@@ -20,6 +20,7 @@ public sealed class DeepFMTransformer : ITransformer
 
     internal DeepFMTransformer(SavedModel saved, string[] categoricalColumns, string[] numericColumns)
     {
+        saved.RequireSingleValuedFields("The ML.NET transformer");
         Model = saved;
         CategoricalColumns = categoricalColumns;
         NumericColumns = numericColumns;

@@ -81,6 +81,7 @@ public sealed class LoadedModel
         catch (FileNotFoundException) { throw new UserInputException($"{path}: model file not found."); }
         catch (DirectoryNotFoundException) { throw new UserInputException($"{path}: model file not found."); }
         var saved = ModelFile.Load(path);
+        saved.RequireSingleValuedFields("The scoring service");
         var compute = ComputeContext.Default.WithThreads(threads);
         var scorers = new Scorer[workers];
         for (int i = 0; i < workers; i++) scorers[i] = new Scorer(saved.Model, chunkRows, compute);

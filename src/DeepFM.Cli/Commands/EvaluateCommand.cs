@@ -59,7 +59,9 @@ internal static class EvaluateCommand
         var probabilities = new List<float>();
         var labels = new List<float>();
         var buffer = new float[Predictor.DefaultBatchSize];
-        foreach (var batch in DataPipeline.StreamBatches(dataPath, saved.FeatureMap, Predictor.DefaultBatchSize, skipBadLines))
+        // Scores need no labels: a file without them (a CSV without the label column, Criteo's 39 columns) is read as such.
+        bool hasLabels = withLabels || DataPipeline.HasLabels(dataPath, saved.FeatureMap);
+        foreach (var batch in DataPipeline.StreamBatches(dataPath, saved.FeatureMap, Predictor.DefaultBatchSize, skipBadLines, hasLabels))
         {
             var p = buffer.AsSpan(0, batch.Size);
             Predictor.PredictBatch(model, batch, p, ws);

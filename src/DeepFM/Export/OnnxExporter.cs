@@ -40,6 +40,8 @@ public static class OnnxExporter
     public static byte[] ToBytes(SavedModel saved, OnnxInputs inputs = OnnxInputs.Ids)
     {
         ArgumentNullException.ThrowIfNull(saved);
+        saved.RequireSingleValuedFields("ONNX export");
+        ArgumentNullException.ThrowIfNull(saved);
         return Build(saved.Model, saved, inputs).ToByteArray();
     }
 

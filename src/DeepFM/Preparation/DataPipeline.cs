@@ -257,6 +257,33 @@ public static class DataPipeline
         batch.Size = rows;
     }
 
+    /// <summary>
+    /// Whether the rows of <paramref name="dataPath"/> carry a label, judged from its first line as <paramref name="map"/>'s
+    /// format reads it: a CSV header naming the label column, a Criteo line of 40 columns (39 without), a libsvm line
+    /// whose first token is not <c>index:value</c>. For scoring files that may come with or without labels.
+    /// </summary>
+    public static bool HasLabels(string dataPath, FeatureMap map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        string? first;
+        using (var reader = new StreamReader(dataPath, System.Text.Encoding.UTF8, true, 1 << 16))
+        {
+            do first = reader.ReadLine(); while (first is not null && first.Trim().Length == 0);
+        }
+        if (first is null) return true;
+        switch (map.Reader.Format)
+        {
+            case DataFormat.Csv:
+                var schema = map.Reader.CsvSchema!;
+                return first.Split(schema.Delimiter).Select(h => h.Trim().Trim('"')).Contains(schema.Label, StringComparer.Ordinal);
+            case DataFormat.Criteo:
+                return first.Count(c => c == '\t') != 38;
+            default:
+                string token = first.TrimStart().Split([' ', '\t'], 2)[0];
+                return !token.Contains(':');
+        }
+    }
+
     private static RowReader OpenWithMap(string dataPath, FeatureMap map, bool skipBadLines, bool labeled = true) =>
         RowReader.Open(dataPath, map.Reader, map.Specs, skipBadLines, labeled);
 
