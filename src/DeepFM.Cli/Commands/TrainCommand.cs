@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DeepFM.Data;
+using DeepFM.Distributed;
 using DeepFM.Engine;
 using DeepFM.Models;
 using DeepFM.Pipeline;
@@ -43,14 +44,25 @@ internal static class TrainCommand
         var output = new Option<string?>("--out") { Description = "Where to save the trained model (.dfm)." };
         var threads = ModelOptionSet.ThreadsOption("Threads for the numeric kernels (default: all cores). Results do not depend on it.");
         var quiet = new Option<bool>("--quiet") { Description = "No progress output." };
+        var distributed = new Option<string>("--distributed")
+        {
+            Description = "none, or mpi: this process is one rank of a data-parallel job started by Open MPI's mpirun (mpirun -np 4 deepfm train ... --distributed mpi); rank 0 prints and saves. See docs/distributed.md.",
+            DefaultValueFactory = _ => "none",
+        };
+        distributed.AcceptOnlyFromAmong("none", "mpi");
         var dataOptions = new DataOptionSet();
         var modelOptions = new ModelOptionSet();
         var command = new Command("train", "Train a model (DeepFM by default) and report validation/test AUC and logloss.");
-        foreach (var o in new Option[] { data, valid, test, validFraction, testFraction, output, threads, quiet }) command.Options.Add(o);
+        foreach (var o in new Option[] { data, valid, test, validFraction, testFraction, output, threads, quiet, distributed }) command.Options.Add(o);
         dataOptions.AddTo(command);
         modelOptions.AddTo(command);
-        command.SetAction(r =>
+        command.SetAction(r => r.GetValue(distributed) == "mpi" ? MpiSession.Run(io, (rankIo, comm) => Run(r, rankIo, comm)) : Run(r, io, null));
+
+        // comm: the ranks of a data-parallel run (null: one process).
+        int Run(ParseResult r, CliIO io, ICommunicator? comm)
         {
+            // Rank 0 generates and prepares the data first; the others then find the cache ready (one barrier each).
+            if (comm is { Rank: > 0 }) comm.Barrier();
             string? dataPath = r.GetValue(data);
             double? testShare = r.GetValue(testFraction);
             if (dataPath is null)
@@ -69,31 +81,35 @@ internal static class TrainCommand
                 SplitGiven = r.GetResult(validFraction) is { Implicit: false } || r.GetResult(testFraction) is { Implicit: false },
             };
             var (config, training) = BindSettings(r, modelOptions);
-            training = training with { Threads = r.GetValue(threads) };
+            training = training with { Threads = r.GetValue(threads) is 0 && comm is not null ? MpiSession.DefaultThreads() : r.GetValue(threads) };
             string? outPath = r.GetValue(output);
             if (outPath is not null) OutputPaths.CheckFile("--out", outPath, ("--data", spec.Train), ("--valid", spec.Valid), ("--test", spec.Test));
 
             using var cancel = CancelOnCtrlC(io);
             io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");
             using var splits = DataLoader.Load(spec);
+            if (comm is { Rank: 0 }) comm.Barrier();
+            if (comm is not null) io.Err.WriteLine($"Distributed: {comm.Size} ranks (Open MPI), each training {training.BatchSize / comm.Size:N0}-{(training.BatchSize + comm.Size - 1) / comm.Size:N0} rows of every batch of {training.BatchSize:N0}.");
             io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "Data: {0:N0} train, {1:N0} valid, {2:N0} test rows; {3} fields, {4:N0} features{5}",
                 splits.Train.Count, splits.Valid?.Count ?? 0, splits.Test?.Count ?? 0, splits.FeatureMap.FieldCount, splits.FeatureMap.FeatureCount,
                 splits.PrepareTime > TimeSpan.Zero ? $" (prepared in {splits.PrepareTime.TotalSeconds:F1} s)" : " (cached)"));
             if (splits.Valid is null) io.Err.WriteLine("No validation rows: training runs all epochs without early stopping.");
-            var trained = ModelTrainer.Train(splits, config, training, new ConsoleProgress(io, config.Model, r.GetValue(quiet)), cancel.Token, dataPath);
+            var trained = ModelTrainer.Train(splits, config, training, new ConsoleProgress(io, config.Model, r.GetValue(quiet)), cancel.Token, dataPath,
+                comm is null ? null : new MpiGradientReducer(comm));
             var t = trained.Training;
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "model      {0} ({1:N0} parameters)", config.Model, trained.Saved.Model.ParameterCount()));
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "training   {0} epochs{1}, best epoch {2}, {3:F1} s, {4:N0} rows/s",
                 t.Epochs, t.Cancelled ? " (cancelled)" : t.StoppedEarly ? " (early stop)" : "", t.BestEpoch, t.TrainTime.TotalSeconds, t.RowsPerSecond));
             if (trained.Valid is { } v) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "valid      AUC {0:F5}  logloss {1:F5}  NE {2:F4}  calibration {3:F3}  ({4:N0} rows)", v.Auc, v.Logloss, v.NormalizedEntropy, v.CalibrationRatio, v.Rows));
             if (trained.Test is { } s) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "test       AUC {0:F5}  logloss {1:F5}  NE {2:F4}  calibration {3:F3}  ({4:N0} rows)", s.Auc, s.Logloss, s.NormalizedEntropy, s.CalibrationRatio, s.Rows));
-            if (outPath is not null)
+            if (comm is not null) MpiSession.CheckReplicas(io, comm, trained.Saved.Model);
+            if (outPath is not null && comm is not { Rank: > 0 })
             {
                 ModelFile.Save(outPath, trained.Saved);
                 io.Out.WriteLine($"saved      {outPath}");
             }
             return t.Cancelled ? 130 : 0;
-        });
+        }
         return (command, modelOptions);
     }
 

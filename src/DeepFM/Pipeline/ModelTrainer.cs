@@ -8,15 +8,16 @@ namespace DeepFM.Pipeline;
 /// <summary>Builds, trains and evaluates a model on loaded splits; the one path the CLI, <c>compare</c> and <c>study</c> share.</summary>
 public static class ModelTrainer
 {
-    /// <summary>Trains <paramref name="config"/> on <paramref name="data"/> and evaluates it on validation and test.</summary>
+    /// <summary>Trains <paramref name="config"/> on <paramref name="data"/> and evaluates it on validation and test;
+    /// <paramref name="reducer"/> combines gradients across processes (none: one process).</summary>
     public static TrainedModel Train(DataSplits data, ModelConfig config, TrainOptions options, ITrainingObserver? observer = null,
-        CancellationToken cancel = default, string? trainPath = null)
+        CancellationToken cancel = default, string? trainPath = null, IGradientReducer? reducer = null)
     {
         options = options.ResolveFor(config.Model);   // the model file records the optimizer and learning rate used
         var space = new FeatureSpace(data.FeatureMap.FieldCount, data.FeatureMap.FeatureCount);
         ModelSize.Validate(config, space, options.BatchSize);   // the model and one batch's activations, before allocating
         var model = ModelRegistry.Create(config, space);
-        var result = new Trainer(options).Fit(model, data.Train, data.Valid, observer, cancel);
+        var result = new Trainer(options, reducer).Fit(model, data.Train, data.Valid, observer, cancel);
         var ws = new Engine.Workspace(isTraining: false, Engine.ComputeContext.Default.WithThreads(options.Threads));
         EvalResult? valid = data.Valid is null ? null : Predictor.Evaluate(model, data.Valid, ws);
         EvalResult? test = data.Test is null ? null : Predictor.Evaluate(model, data.Test, ws);

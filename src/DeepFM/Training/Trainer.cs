@@ -109,13 +109,21 @@ public sealed class Trainer
             {
                 if (cancel.IsCancellationRequested) { cancelled = stop = true; break; }
                 int count = Math.Min(batch.Capacity, order.Length - start);
-                train.Gather(order.AsSpan(start, count), batch);
-                ws.Step = state.Step;
-                var logits = model.Forward(batch, ws);
-                gradLogits.Reshape(count, 1);
-                double loss = SigmoidCrossEntropy.Compute(logits.Span, batch.Labels, gradLogits.Span);
+                // This process's fixed slice of the step's rows (all of them in one process; see IGradientReducer).
+                int lo = Slice(count, _reducer.Rank), local = Slice(count, _reducer.Rank + 1) - lo;
+                double lossSum = 0;
+                if (local > 0)
+                {
+                    train.Gather(order.AsSpan(start + lo, local), batch);
+                    ws.Step = state.Step;
+                    ws.RowOffset = lo;
+                    var logits = model.Forward(batch, ws);
+                    gradLogits.Reshape(local, 1);
+                    lossSum = SigmoidCrossEntropy.ComputeSum(logits.Span, batch.Labels, gradLogits.Span, count);
+                }
+                double loss = _reducer.Sum(lossSum) / count;
                 if (double.IsNaN(loss)) throw new TrainingDivergedException($"Training diverged (loss is NaN) at epoch {epoch}, step {state.Step}; lower --lr or check for extreme input values.");
-                model.Backward(gradLogits, ws);
+                if (local > 0) model.Backward(gradLogits, ws);
                 _reducer.Reduce(parameters);
                 if (_options.ClipNorm > 0) ClipGradients(parameters, _options.ClipNorm);
                 optimizer.BatchRows = count;
@@ -157,6 +165,10 @@ public sealed class Trainer
         return new TrainResult(state.History.ToArray(), state.BestEpoch, state.BestAuc, state.BestLogloss, state.Epoch, state.TrainTime,
             state.RowsSeen, StoppedEarly: state.StoppedEarly && !cancelled, Cancelled: cancelled) { Pretraining = state.Pretraining };
     }
+
+    /// <summary>Where slice <paramref name="index"/> of a step's <paramref name="count"/> rows starts when the
+    /// reducer's processes share them.</summary>
+    private int Slice(int count, int index) => (int)((long)count * index / _reducer.Processes);
 
     /// <summary>Sets the model's output bias to the log-odds of the training labels (clamped away from ±∞ for data of
     /// one class).</summary>
