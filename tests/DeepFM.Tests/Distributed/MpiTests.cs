@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using DeepFM.Serialization;
+using DeepFM.Synthetic;
+using DeepFM.Tests.Cli;
+using Xunit.Abstractions;
+
+namespace DeepFM.Tests.Distributed;
+
+/// <summary>
+/// The Open MPI layer and <c>deepfm train --distributed mpi</c>, run for real: the tool started as 2 and 3 ranks by
+/// <c>mpirun --oversubscribe</c>. One class, so its jobs run one after another and do not crowd a small machine.
+/// </summary>
+public sealed class MpiTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(3);
+
+    [MpiFact]
+    public void The_calls_give_the_known_answers_on_two_and_three_ranks()
+    {
+        foreach (int ranks in new[] { 2, 3 })
+        {
+            var (code, stdout, stderr) = MpiRunner.Run(ranks, JobTimeout, "mpi-check", "collectives");
+            output.WriteLine(stdout + stderr);
+            Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+            for (int r = 0; r < ranks; r++) Assert.Contains($"rank {r} of {ranks}: ok", stdout);
+        }
+    }
+
+    /// <summary>Training arguments shared by the single-process and the distributed runs: dropout on, batch norm off
+    /// (per-rank statistics would differ from one process's), lazy embedding updates so the sparse exchange runs.</summary>
+    private static string[] TrainArgs(string data, string cache, string model) =>
+    [
+        "train", "--data", data, "--cache-dir", cache, "--model", model, "--embedding-size", "4", "--hidden", "16,16",
+        "--dropout", "0.3", "--batch-norm", "false", "--embedding-update", "lazy", "--optimizer", "adam",
+        "--batch-size", "200", "--epochs", "2", "--threads", "1", "--quiet",
+    ];
+
+    [MpiFact]
+    public void Ranks_train_what_one_process_trains_and_agree_with_each_other_bit_for_bit()
+    {
+        using var dir = new TempDir();
+        string data = dir.File("s.tsv");
+        CriteoSynth.Generate(new SynthOptions { Rows = 2500, Seed = 4 }, data, null);
+        foreach (string model in new[] { "deepfm", "fm" })
+        {
+            string cache = dir.File("cache-" + model);
+            // The distributed runs first: rank 0 prepares the cache while the other ranks wait for it.
+            foreach (int ranks in new[] { 2, 3 })
+            {
+                string path = dir.File($"{model}-{ranks}.dfm");
+                var (code, stdout, stderr) = MpiRunner.Run(ranks, JobTimeout, [.. TrainArgs(data, cache, model), "--distributed", "mpi", "--out", path]);
+                output.WriteLine($"{model}, {ranks} ranks:\n{stdout}{stderr}");
+                Assert.True(code == 0, $"exit {code}: {stdout}{stderr}");
+                Assert.Contains($"replicas   {ranks} ranks, trainable parameters identical", stdout);
+                Assert.Single(stdout.Split('\n'), l => l.StartsWith("saved", StringComparison.Ordinal));   // rank 0 alone prints and saves
+            }
+            string single = dir.File($"{model}-1.dfm");
+            var one = CliRunner.Run([.. TrainArgs(data, cache, model), "--out", single]);
+            Assert.True(one.Code == 0, one.Err);
+            var reference = ModelFile.Load(single).Model;
+            foreach (int ranks in new[] { 2, 3 })
+            {
+                float diff = DataParallelTrainingTests.MaxDifference(reference, ModelFile.Load(dir.File($"{model}-{ranks}.dfm")).Model);
+                output.WriteLine($"{model}, {ranks} ranks: largest difference from one process {diff:G3}");
+                Assert.True(diff <= DataParallelTrainingTests.Tolerance, $"{model}, {ranks} ranks: largest difference {diff}");
+            }
+        }
+    }
+
+    [MpiFact]
+    public void A_killed_rank_ends_the_others_within_ten_seconds()
+    {
+        using var job = Process.Start(MpiRunner.StartInfo(3, ["mpi-check", "spin"]))!;
+        var stderr = job.StandardError.ReadToEndAsync();
+        var pids = new Dictionary<int, int>();
+        var clock = Stopwatch.StartNew();
+        while (pids.Count < 3 && clock.Elapsed < JobTimeout && job.StandardOutput.ReadLine() is { } line)
+        {
+            var words = line.Split(' ');   // "rank R pid P ready"
+            if (words is ["rank", var r, "pid", var p, "ready"]) pids[int.Parse(r)] = int.Parse(p);
+        }
+        Assert.True(pids.Count == 3, $"the ranks did not start: {stderr}");
+        _ = job.StandardOutput.ReadToEndAsync();
+        Process.GetProcessById(pids[1]).Kill();
+        var killed = Stopwatch.StartNew();
+        bool ended = job.WaitForExit(TimeSpan.FromSeconds(10));
+        if (!ended) job.Kill(entireProcessTree: true);
+        output.WriteLine($"mpirun ended {killed.Elapsed.TotalSeconds:F1} s after the kill, exit {(ended ? job.ExitCode : -1)}");
+        Assert.True(ended, "the other ranks were still running 10 s after one was killed");
+        Assert.NotEqual(0, job.ExitCode);
+        // mpirun has signalled the other ranks; they must be gone within the same 10 s.
+        foreach (int rank in new[] { 0, 2 })
+        {
+            while (Alive(pids[rank]) && killed.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(50);
+            Assert.False(Alive(pids[rank]), $"rank {rank} still runs 10 s after rank 1 was killed");
+        }
+        output.WriteLine($"all ranks gone {killed.Elapsed.TotalSeconds:F1} s after the kill");
+    }
+
+    /// <summary>Whether a process runs (a zombie, dead but not yet reaped, counts as gone).</summary>
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    [MpiFact]
+    public void A_failing_rank_prints_its_error_and_ends_the_job()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = MpiRunner.Run(2, JobTimeout, "train", "--data", dir.File("missing.tsv"), "--distributed", "mpi");
+        output.WriteLine(stdout + stderr);
+        Assert.NotEqual(0, code);
+        Assert.Contains("error (rank 0 of 2)", stderr);
+        Assert.Contains("missing.tsv: file not found", stderr);
+        Assert.DoesNotContain("   at ", stderr);   // a user's mistake: no stack trace
+    }
+}
