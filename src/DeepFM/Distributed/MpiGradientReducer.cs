@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using DeepFM.Engine;
 using DeepFM.Training;
@@ -44,13 +45,19 @@ public sealed class MpiGradientReducer : IGradientReducer
     /// <inheritdoc />
     public int Rank => _comm.Rank;
 
-    /// <summary>Bytes this rank sent in the last <see cref="Reduce"/>: the dense buffer and its sparse records (for
-    /// benchmarks; an all-reduce moves about twice its buffer per rank in a ring).</summary>
+    /// <summary>Size of the dense buffer the last <see cref="Reduce"/> all-reduced (for benchmarks; a ring all-reduce
+    /// sends and receives about twice this per rank).</summary>
     public long LastDenseBytes { get; private set; }
 
     /// <summary>Bytes of sparse records this rank contributed in the last <see cref="Reduce"/>; every rank receives
     /// all ranks' records.</summary>
     public long LastSparseBytes { get; private set; }
+
+    /// <summary>Time the last <see cref="Reduce"/> spent on dense gradients (packing, all-reduce, unpacking).</summary>
+    public TimeSpan LastDenseTime { get; private set; }
+
+    /// <summary>Time the last <see cref="Reduce"/> spent exchanging and summing sparse rows.</summary>
+    public TimeSpan LastSparseTime { get; private set; }
 
     /// <inheritdoc />
     /// <remarks>Gathered and summed in rank order (not an all-reduce), so the sum is the same on every rank whatever
@@ -67,8 +74,12 @@ public sealed class MpiGradientReducer : IGradientReducer
     /// <inheritdoc />
     public void Reduce(IReadOnlyList<Parameter> parameters)
     {
+        long start = Stopwatch.GetTimestamp();
         ReduceDense(parameters);
+        long dense = Stopwatch.GetTimestamp();
         ReduceSparse(parameters);
+        LastDenseTime = Stopwatch.GetElapsedTime(start, dense);
+        LastSparseTime = Stopwatch.GetElapsedTime(dense);
     }
 
     private void ReduceDense(IReadOnlyList<Parameter> parameters)
