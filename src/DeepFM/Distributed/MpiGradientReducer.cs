@@ -19,6 +19,9 @@ namespace DeepFM.Distributed;
 /// rows in the same order (the norm of gradient clipping sums over them) and, after the optimizer step, bit-identical
 /// parameters. (The dense sum relies on Open MPI's all-reduce giving one result on every rank, as its algorithms do:
 /// each element is reduced once and the result distributed, or reduced pairwise in the same order on both sides.)</para>
+/// <para>Where the ranks' touched rows together outweigh the table (<see cref="SparseExchange.Auto"/>), the table's
+/// whole gradient and a mask of touched rows are all-reduced instead, which moves a fixed number of bytes per rank
+/// however many ranks there are; the touched list is then the rows any rank touched, in row order.</para>
 /// <para>Non-trainable parameters (batch-norm running statistics) are not exchanged: each rank keeps the statistics of
 /// its own slices. All buffers are kept and grown, so steady-state steps allocate nothing.</para>
 /// </remarks>
@@ -38,6 +41,9 @@ public sealed class MpiGradientReducer : IGradientReducer
         _allOne = new double[communicator.Size];
         _recordCounts = new int[communicator.Size];
     }
+
+    /// <summary>How embedding tables are exchanged (default: per table and step, whichever moves fewer bytes).</summary>
+    public SparseExchange Exchange { get; init; } = SparseExchange.Auto;
 
     /// <inheritdoc />
     public int Processes => _comm.Size;
@@ -134,6 +140,17 @@ public sealed class MpiGradientReducer : IGradientReducer
             _recordCounts[r] = (int)n;
             all += n;
         }
+        // Per rank, an all-gather-v receives the others' records, (N−1)/N of all of them; a ring all-reduce of the table
+        // and its mask (T numbers) sends and receives 2(N−1)/N·T. So the table wins when 2T < all records. The counts are
+        // the same on every rank, so every rank takes the same path.
+        long tableFloats = (long)p.Rows * record;
+        bool wholeTable = Exchange == SparseExchange.WholeTable
+            || (Exchange == SparseExchange.Auto && 2 * tableFloats < all && tableFloats <= int.MaxValue);
+        if (wholeTable)
+        {
+            ReduceWholeTable(p);
+            return;
+        }
         if (all > int.MaxValue) throw new InvalidOperationException("Too many touched rows to exchange in one message.");
         int mine = _recordCounts[_comm.Rank];
         if (_sendRecords.Length < mine) _sendRecords = new float[Math.Max(mine, _sendRecords.Length * 2)];
@@ -161,5 +178,25 @@ public sealed class MpiGradientReducer : IGradientReducer
             var g = p.GradRow(row);
             TensorPrimitives.Add(g, records.Slice(at + 1, k), g);
         }
+    }
+
+    /// <summary>Sums the whole gradient of table <paramref name="p"/> and a mask of its touched rows with one all-reduce
+    /// (rows no rank touched have zero gradient, so they stay zero), then lists the rows any rank touched, in row order.</summary>
+    private void ReduceWholeTable(Parameter p)
+    {
+        var touched = p.Touched!;
+        int n = p.Grad.Length, rows = p.Rows;
+        if (_dense.Length < n + rows) _dense = new float[n + rows];
+        var buffer = _dense.AsSpan(0, n + rows);
+        p.Grad.CopyTo(buffer);
+        var mask = buffer[n..];
+        mask.Clear();
+        foreach (int r in touched.Rows) mask[r] = 1f;
+        _comm.AllReduceSum(buffer);
+        buffer[..n].CopyTo(p.Grad);
+        touched.Clear();
+        for (int r = 0; r < rows; r++)
+            if (mask[r] > 0) touched.Add(r);
+        LastSparseBytes += (long)(n + rows) * sizeof(float);
     }
 }

@@ -58,11 +58,11 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         return model;
     }
 
-    private static CtrModel[] TrainRanks(ModelConfig config, IRowSet train, int ranks)
+    private static CtrModel[] TrainRanks(ModelConfig config, IRowSet train, int ranks, SparseExchange exchange = SparseExchange.Auto)
     {
         var comms = ThreadGroupCommunicator.Create(ranks);
         var models = new CtrModel[ranks];
-        var threads = comms.Select(c => new Thread(() => models[c.Rank] = Train(config, train, new MpiGradientReducer(c)))).ToArray();
+        var threads = comms.Select(c => new Thread(() => models[c.Rank] = Train(config, train, new MpiGradientReducer(c) { Exchange = exchange }))).ToArray();
         foreach (var t in threads) t.Start();
         foreach (var t in threads) t.Join();
         return models;
@@ -95,19 +95,22 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("deepfm", 2)]
-    [InlineData("deepfm", 3)]
-    [InlineData("fm", 2)]
-    [InlineData("fm", 3)]
-    public void Ranks_match_one_process_within_rounding_and_each_other_exactly(string model, int ranks)
+    [InlineData("deepfm", 2, SparseExchange.Rows)]
+    [InlineData("deepfm", 3, SparseExchange.Rows)]
+    [InlineData("fm", 2, SparseExchange.Rows)]
+    [InlineData("fm", 3, SparseExchange.Rows)]
+    [InlineData("deepfm", 3, SparseExchange.WholeTable)]
+    [InlineData("fm", 2, SparseExchange.WholeTable)]
+    [InlineData("fm", 3, SparseExchange.Auto)]
+    public void Ranks_match_one_process_within_rounding_and_each_other_exactly(string model, int ranks, SparseExchange exchange)
     {
         var config = model == "fm" ? Fm : DeepFm;
         var train = Rows(950, 1);
         var single = Train(config, train, null);
-        var replicas = TrainRanks(config, train, ranks);
+        var replicas = TrainRanks(config, train, ranks, exchange);
         for (int r = 1; r < ranks; r++) Assert.True(BitwiseEqual(replicas[0], replicas[r]), $"rank {r} differs from rank 0");
         float diff = MaxDifference(single, replicas[0]);
-        output.WriteLine($"{model}, {ranks} ranks: largest difference from one process {diff:G3}");
+        output.WriteLine($"{model}, {ranks} ranks, {exchange}: largest difference from one process {diff:G3}");
         Assert.True(diff > 0 || ranks == 1, "the slices' sums should differ from one process by rounding somewhere");
         Assert.True(diff <= Tolerance, $"largest difference {diff} > {Tolerance}");
     }
