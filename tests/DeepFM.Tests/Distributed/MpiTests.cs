@@ -97,6 +97,37 @@ public sealed class MpiTests(ITestOutputHelper output)
         output.WriteLine($"all ranks gone {killed.Elapsed.TotalSeconds:F1} s after the kill");
     }
 
+    [MpiFact]
+    public void A_rank_killed_mid_epoch_ends_the_training_within_ten_seconds()
+    {
+        using var dir = new TempDir();
+        string data = dir.File("s.tsv");
+        CriteoSynth.Generate(new SynthOptions { Rows = 3000, Seed = 4 }, data, null);
+        // Small batches and many epochs without validation: the job trains far longer than the test waits.
+        string[] args = ["train", "--data", data, "--cache-dir", dir.File("cache"), "--hidden", "16", "--batch-size", "8", "--epochs", "1000",
+            "--valid-fraction", "0", "--threads", "1", "--distributed", "mpi"];
+        using var job = Process.Start(MpiRunner.StartInfo(3, args))!;
+        _ = job.StandardOutput.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < JobTimeout && job.StandardError.ReadLine() is { } line && !line.StartsWith("Distributed:", StringComparison.Ordinal)) { }
+        var stderr = job.StandardError.ReadToEndAsync();
+        Thread.Sleep(1500);   // well into the first epoch
+        var ranks = File.ReadAllText($"/proc/{job.Id}/task/{job.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+        Assert.True(ranks.Length == 3 && !job.HasExited, $"expected 3 training ranks under mpirun: {stderr}");
+        Process.GetProcessById(ranks[^1]).Kill();
+        var killed = Stopwatch.StartNew();
+        bool ended = job.WaitForExit(TimeSpan.FromSeconds(10));
+        if (!ended) job.Kill(entireProcessTree: true);
+        output.WriteLine($"mpirun ended {killed.Elapsed.TotalSeconds:F1} s after the kill");
+        Assert.True(ended, "the other ranks were still training 10 s after one was killed");
+        Assert.NotEqual(0, job.ExitCode);
+        foreach (int pid in ranks[..^1])
+        {
+            while (Alive(pid) && killed.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(50);
+            Assert.False(Alive(pid), $"rank process {pid} still runs 10 s after another was killed");
+        }
+    }
+
     /// <summary>Whether a process runs (a zombie, dead but not yet reaped, counts as gone).</summary>
     private static bool Alive(int pid)
     {
