@@ -89,7 +89,8 @@ internal static class TrainCommand
             io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");
             using var splits = DataLoader.Load(spec);
             if (comm is { Rank: 0 }) comm.Barrier();
-            if (comm is not null) io.Err.WriteLine($"Distributed: {comm.Size} ranks (Open MPI), each training {training.BatchSize / comm.Size:N0}-{(training.BatchSize + comm.Size - 1) / comm.Size:N0} rows of every batch of {training.BatchSize:N0}.");
+            if (comm is not null) io.Err.WriteLine($"Distributed: {comm.Size} ranks (Open MPI), each training {training.BatchSize / comm.Size:N0}-{(training.BatchSize + comm.Size - 1) / comm.Size:N0} rows of every batch of {training.BatchSize:N0}."
+                + (MpiCommunicator.UnderMpirun ? "" : " Not started by mpirun: start N ranks with mpirun -np N deepfm train ... --distributed mpi."));
             io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "Data: {0:N0} train, {1:N0} valid, {2:N0} test rows; {3} fields, {4:N0} features{5}",
                 splits.Train.Count, splits.Valid?.Count ?? 0, splits.Test?.Count ?? 0, splits.FeatureMap.FieldCount, splits.FeatureMap.FeatureCount,
                 splits.PrepareTime > TimeSpan.Zero ? $" (prepared in {splits.PrepareTime.TotalSeconds:F1} s)" : " (cached)"));
