@@ -67,6 +67,33 @@ public sealed class MpiTests(ITestOutputHelper output)
         }
     }
 
+    [MpiTwoHostsFact]
+    public void Two_hosts_joined_by_tcp_alone_train_what_one_process_trains()
+    {
+        using var dir = new TempDir();
+        string data = dir.File("s.tsv");
+        CriteoSynth.Generate(new SynthOptions { Rows = 2500, Seed = 4 }, data, null);
+        string cache = dir.File("cache");
+        var one = CliRunner.Run([.. TrainArgs(data, cache, "deepfm"), "--out", dir.File("one.dfm")]);   // prepares the cache both hosts read
+        Assert.True(one.Code == 0, one.Err);
+        string script = Path.Combine(Data.DataTestUtil.RepoRoot()!, "tools", "mpi-two-hosts.sh");
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { script, $"dfm{Environment.ProcessId}", "dotnet", MpiRunner.CliDll()! }) psi.ArgumentList.Add(a);
+        foreach (var a in TrainArgs(data, cache, "deepfm")) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "--distributed", "mpi", "--out", dir.File("two.dfm") }) psi.ArgumentList.Add(a);
+        using var job = Process.Start(psi)!;
+        var stdout = job.StandardOutput.ReadToEndAsync();
+        var stderr = job.StandardError.ReadToEndAsync();
+        if (!job.WaitForExit(JobTimeout)) job.Kill(entireProcessTree: true);
+        job.WaitForExit();
+        output.WriteLine(stdout.Result + stderr.Result);
+        Assert.True(job.ExitCode == 0, $"exit {job.ExitCode}: {stdout.Result}{stderr.Result}");
+        Assert.Contains("replicas   2 ranks, trainable parameters identical", stdout.Result);
+        float diff = DataParallelTrainingTests.MaxDifference(ModelFile.Load(dir.File("one.dfm")).Model, ModelFile.Load(dir.File("two.dfm")).Model);
+        output.WriteLine($"two hosts: largest difference from one process {diff:G3}");
+        Assert.True(diff <= DataParallelTrainingTests.Tolerance, $"largest difference {diff}");
+    }
+
     [MpiFact]
     public void A_killed_rank_ends_the_others_within_ten_seconds()
     {
