@@ -48,24 +48,24 @@ internal static class MpiSession
         return Math.Max(1, Environment.ProcessorCount / ranks);
     }
 
-    /// <summary>A hash of the model's trainable parameters, in parameter order (the replicas must agree on it).</summary>
+    /// <summary>A hash of all the model's parameters (batch norm's running statistics too), in parameter order: the
+    /// replicas must agree on it.</summary>
     public static ulong ParameterHash(CtrModel model)
     {
         var hash = new XxHash64();
-        foreach (var p in model.Parameters())
-            if (p.IsTrainable) hash.Append(MemoryMarshal.AsBytes(p.Value.AsSpan()));
+        foreach (var p in model.Parameters()) hash.Append(MemoryMarshal.AsBytes(p.Value.AsSpan()));
         return hash.GetCurrentHashAsUInt64();
     }
 
-    /// <summary>Compares the replicas' trainable parameters and prints (rank 0) whether they are identical; returns
-    /// whether they are.</summary>
+    /// <summary>Compares the replicas' parameters and prints (rank 0) whether they are identical; returns whether
+    /// they are.</summary>
     public static bool CheckReplicas(CliIO io, ICommunicator comm, CtrModel model)
     {
         var all = new ulong[comm.Size];
         comm.AllGather<ulong>([ParameterHash(model)], all);
         bool same = all.All(h => h == all[0]);
         if (same)
-            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "replicas   {0} ranks, trainable parameters identical (xxh64 {1:x16})", comm.Size, all[0]));
+            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "replicas   {0} ranks, parameters identical (xxh64 {1:x16})", comm.Size, all[0]));
         else
             io.Err.WriteLine("deepfm: warning: the ranks' parameters differ (xxh64 " + string.Join(", ", all.Select(h => h.ToString("x16", CultureInfo.InvariantCulture))) + "); please report this.");
         return same;

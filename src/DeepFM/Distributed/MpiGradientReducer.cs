@@ -22,10 +22,11 @@ namespace DeepFM.Distributed;
 /// <para>Where the ranks' touched rows together outweigh the table (<see cref="SparseExchange.Auto"/>), the table's
 /// whole gradient and a mask of touched rows are all-reduced instead, which moves a fixed number of bytes per rank
 /// however many ranks there are; the touched list is then the rows any rank touched, in row order.</para>
-/// <para>Non-trainable parameters (batch-norm running statistics) are not exchanged: each rank keeps the statistics of
-/// its own slices. All buffers are kept and grown, so steady-state steps allocate nothing.</para>
+/// <para>Batch norm sums its column statistics over the ranks through this reducer as the <see cref="IBatchGroup"/>
+/// (<see cref="SyncBatchNorm"/>), so its running statistics (non-trainable, never exchanged) evolve identically on
+/// every rank. All buffers are kept and grown, so steady-state steps allocate nothing.</para>
 /// </remarks>
-public sealed class MpiGradientReducer : IGradientReducer
+public sealed class MpiGradientReducer : IGradientReducer, IBatchGroup
 {
     private readonly ICommunicator _comm;
     private float[] _dense = [];
@@ -44,6 +45,17 @@ public sealed class MpiGradientReducer : IGradientReducer
 
     /// <summary>How embedding tables are exchanged (default: per table and step, whichever moves fewer bytes).</summary>
     public SparseExchange Exchange { get; init; } = SparseExchange.Auto;
+
+    /// <summary>Whether batch norm uses the statistics of the whole batch, summed over the ranks (default; the
+    /// single-process result), or each rank's own slice's (PyTorch DistributedDataParallel without SyncBatchNorm:
+    /// running statistics then differ between ranks).</summary>
+    public bool SyncBatchNorm { get; init; } = true;
+
+    /// <inheritdoc />
+    public IBatchGroup? BatchGroup => SyncBatchNorm && _comm.Size > 1 ? this : null;
+
+    /// <inheritdoc />
+    void IBatchGroup.Sum(Span<double> values) => _comm.AllReduceSum(values);
 
     /// <inheritdoc />
     public int Processes => _comm.Size;

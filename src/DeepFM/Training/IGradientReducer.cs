@@ -25,4 +25,8 @@ public interface IGradientReducer
     /// <summary>The sum of <paramref name="value"/> over the processes (each slice's loss), identical on every process,
     /// so that decisions taken on it (divergence) are the same everywhere.</summary>
     double Sum(double value) => value;
+
+    /// <summary>The group batch-statistics layers (batch norm) sum their statistics over, so that they normalise with
+    /// the whole batch's as one process does; null: each process normalises with its own slice's.</summary>
+    IBatchGroup? BatchGroup => null;
 }

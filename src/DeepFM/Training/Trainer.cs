@@ -117,6 +117,8 @@ public sealed class Trainer
                     train.Gather(order.AsSpan(start + lo, local), batch);
                     ws.Step = state.Step;
                     ws.RowOffset = lo;
+                    ws.BatchGroup = count >= _reducer.Processes ? _reducer.BatchGroup : null;   // shared statistics need rows on every process
+                    ws.BatchRows = count;
                     var logits = model.Forward(batch, ws);
                     gradLogits.Reshape(local, 1);
                     lossSum = SigmoidCrossEntropy.ComputeSum(logits.Span, batch.Labels, gradLogits.Span, count);

@@ -12,7 +12,7 @@ namespace DeepFM.Tests.Distributed;
 /// <see cref="ThreadGroupCommunicator"/>, each training its slice of every batch through <see cref="MpiGradientReducer"/>.
 /// </summary>
 /// <remarks>
-/// Tolerance: a rank's gradient is the sum over its slice's rows, and the reducer adds the slices; one process sums
+/// Tolerance (see also <see cref="MaxDifference"/> on batch norm): a rank's gradient is the sum over its slice's rows, and the reducer adds the slices; one process sums
 /// all rows in one run. Float addition is not associative, so the two differ by rounding (about 1e-7 relative per
 /// step), which Adam's normalised steps then carry along; after the steps here the parameters agree to
 /// <see cref="Tolerance"/>. The ranks do the same additions in the same order, so among themselves they agree
@@ -47,6 +47,8 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         EmbeddingUpdate = EmbeddingUpdate.Lazy, Seed = 5,
     };
 
+    internal static ModelConfig DeepFmBatchNorm => DeepFm with { BatchNorm = true };
+
     internal static ModelConfig Fm => new() { Model = "fm", EmbeddingSize = 4, EmbeddingUpdate = EmbeddingUpdate.Lazy, Seed = 5 };
 
     internal static TrainOptions Options => new() { Epochs = 2, BatchSize = 100, Optimizer = "adam", LearningRate = 0.01f, Threads = 1, Seed = 3 };
@@ -68,19 +70,47 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         return models;
     }
 
-    /// <summary>Largest absolute difference between two models' trainable parameters.</summary>
+    /// <summary>Largest absolute difference between two models' parameters, except those batch norm makes dead.</summary>
+    /// <remarks>The bias of a layer that feeds a batch norm has no effect in training (the norm subtracts it with the
+    /// batch mean), so its true gradient is zero and what backward computes for it is rounding noise, which differs
+    /// with the summation order. Adam divides by the noise's own magnitude, so it moves that bias by about ±lr a step
+    /// in the noise's direction; the bias (and the running mean, which follows it) then differs from one process by up
+    /// to lr × steps. Those parameters are left out. Evaluation outputs move with them (the running mean lags behind
+    /// the bias), so with Adam and batch norm only the parameters are compared; with SGD the noise stays noise and the
+    /// predictions agree too (<see cref="Batch_norm_with_sgd_predicts_what_one_process_predicts"/>).</remarks>
     internal static float MaxDifference(CtrModel a, CtrModel b)
     {
+        var dead = DeadUnderBatchNorm(a);
         float max = 0;
         var pa = a.Parameters();
         var pb = b.Parameters();
         for (int i = 0; i < pa.Count; i++)
         {
-            if (!pa[i].IsTrainable) continue;
+            if (dead.Contains(pa[i].Name)) continue;
             for (int j = 0; j < pa[i].Value.Length; j++) max = Math.Max(max, Math.Abs(pa[i].Value[j] - pb[i].Value[j]));
         }
         return max;
     }
+
+    /// <summary>The bias before each batch norm (<c>dnn.k.bias</c> before <c>dnn.(k+1).gamma</c>) and that norm's running mean.</summary>
+    private static HashSet<string> DeadUnderBatchNorm(CtrModel model)
+    {
+        var names = model.Parameters().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var dead = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in names.Where(n => n.EndsWith(".gamma", StringComparison.Ordinal)))
+        {
+            string prefix = name[..^".gamma".Length];   // e.g. dnn.1
+            int dot = prefix.LastIndexOf('.');
+            if (dot < 0 || !int.TryParse(prefix[(dot + 1)..], out int k)) continue;
+            dead.Add($"{prefix[..dot]}.{k - 1}.bias");
+            dead.Add(prefix + ".running_mean");
+        }
+        return dead;
+    }
+
+    /// <summary>Largest difference between two models' predicted probabilities on <paramref name="rows"/>.</summary>
+    internal static float MaxPredictionDifference(CtrModel a, CtrModel b, IRowSet rows) =>
+        Predictor.Predict(a, rows).Zip(Predictor.Predict(b, rows)).Max(p => Math.Abs(p.First - p.Second));
 
     internal static bool BitwiseEqual(CtrModel a, CtrModel b) =>
         a.Parameters().Zip(b.Parameters()).All(p => p.First.Value.AsSpan().SequenceEqual(p.Second.Value));
@@ -102,9 +132,11 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("deepfm", 3, SparseExchange.WholeTable)]
     [InlineData("fm", 2, SparseExchange.WholeTable)]
     [InlineData("fm", 3, SparseExchange.Auto)]
+    [InlineData("deepfm-bn", 2, SparseExchange.Auto)]
+    [InlineData("deepfm-bn", 3, SparseExchange.Rows)]
     public void Ranks_match_one_process_within_rounding_and_each_other_exactly(string model, int ranks, SparseExchange exchange)
     {
-        var config = model == "fm" ? Fm : DeepFm;
+        var config = model switch { "fm" => Fm, "deepfm-bn" => DeepFmBatchNorm, _ => DeepFm };
         var train = Rows(950, 1);
         var single = Train(config, train, null);
         var replicas = TrainRanks(config, train, ranks, exchange);
@@ -113,6 +145,35 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         output.WriteLine($"{model}, {ranks} ranks, {exchange}: largest difference from one process {diff:G3}");
         Assert.True(diff > 0 || ranks == 1, "the slices' sums should differ from one process by rounding somewhere");
         Assert.True(diff <= Tolerance, $"largest difference {diff} > {Tolerance}");
+        if (config.BatchNorm) return;   // see MaxDifference: Adam moves the dead biases, and evaluation sees them
+        float predictions = MaxPredictionDifference(single, replicas[0], Rows(500, 9));
+        output.WriteLine($"largest difference of predicted probabilities {predictions:G3}");
+        Assert.True(predictions <= Tolerance, $"predictions differ by {predictions}");
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Batch_norm_with_sgd_predicts_what_one_process_predicts(int ranks)
+    {
+        var train = Rows(950, 1);
+        var options = Options with { Optimizer = "sgd", LearningRate = 0.05f };
+        CtrModel Fit(IGradientReducer? reducer)
+        {
+            var model = ModelRegistry.Create(DeepFmBatchNorm, new FeatureSpace(Fields, Fields * PerField));
+            new Trainer(options, reducer).Fit(model, train, null);
+            return model;
+        }
+        var single = Fit(null);
+        var comms = ThreadGroupCommunicator.Create(ranks);
+        var models = new CtrModel[ranks];
+        var threads = comms.Select(c => new Thread(() => models[c.Rank] = Fit(new MpiGradientReducer(c)))).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        for (int r = 1; r < ranks; r++) Assert.True(BitwiseEqual(models[0], models[r]));   // running statistics too
+        float predictions = MaxPredictionDifference(single, models[0], Rows(500, 9));
+        output.WriteLine($"{ranks} ranks, sgd: largest difference of predicted probabilities {predictions:G3}, of parameters {MaxDifference(single, models[0]):G3}");
+        Assert.True(predictions <= Tolerance, $"predictions differ by {predictions}");
     }
 
     [Fact]
@@ -124,5 +185,23 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         var replicas = TrainRanks(Fm, train, 5);
         for (int r = 1; r < replicas.Length; r++) Assert.True(BitwiseEqual(replicas[0], replicas[r]));
         Assert.True(MaxDifference(single, replicas[0]) <= Tolerance);
+        // Batch norm cannot share statistics when some ranks have no rows (docs/distributed.md): the replicas still agree.
+        var normalised = TrainRanks(DeepFmBatchNorm, train, 5);
+        for (int r = 1; r < normalised.Length; r++) Assert.True(BitwiseEqual(normalised[0], normalised[r]));
+    }
+
+    [Fact]
+    public void Batch_norm_on_each_rank_s_own_slice_differs_from_one_process_but_keeps_the_trainable_replicas_equal()
+    {
+        var train = Rows(950, 1);
+        var single = Train(DeepFmBatchNorm, train, null);
+        var comms = ThreadGroupCommunicator.Create(2);
+        var models = new CtrModel[2];
+        var threads = comms.Select(c => new Thread(() => models[c.Rank] = Train(DeepFmBatchNorm, train, new MpiGradientReducer(c) { SyncBatchNorm = false }))).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        var trainable = models[0].Parameters().Zip(models[1].Parameters()).Where(p => p.First.IsTrainable);
+        Assert.True(trainable.All(p => p.First.Value.AsSpan().SequenceEqual(p.Second.Value)));
+        Assert.True(MaxDifference(single, models[0]) > Tolerance, "per-rank statistics should not give the one-process result");
     }
 }
