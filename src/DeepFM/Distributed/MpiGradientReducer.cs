@@ -90,6 +90,18 @@ public sealed class MpiGradientReducer : IGradientReducer, IBatchGroup
     }
 
     /// <inheritdoc />
+    public void GatherSlices(Span<float> all)
+    {
+        int size = _comm.Size, n = all.Length;
+        int lo = (int)((long)n * _comm.Rank / size), hi = (int)((long)n * (_comm.Rank + 1) / size);
+        for (int r = 0; r < size; r++) _recordCounts[r] = (int)((long)n * (r + 1) / size) - (int)((long)n * r / size);
+        // MPI does not let the send buffer overlap the receive buffer: this rank's slice goes out from a copy.
+        if (_sendRecords.Length < hi - lo) _sendRecords = new float[hi - lo];
+        all[lo..hi].CopyTo(_sendRecords);
+        _comm.AllGatherV<float>(_sendRecords.AsSpan(0, hi - lo), all, _recordCounts);
+    }
+
+    /// <inheritdoc />
     public void Reduce(IReadOnlyList<Parameter> parameters)
     {
         long start = Stopwatch.GetTimestamp();

@@ -26,6 +26,11 @@ public interface IGradientReducer
     /// so that decisions taken on it (divergence) are the same everywhere.</summary>
     double Sum(double value) => value;
 
+    /// <summary>Completes <paramref name="all"/>, <c>n</c> values of which this process has written its slice (the
+    /// same rule as the batch's: <c>[Rank·n/Processes, (Rank+1)·n/Processes)</c>), with every other process's slice,
+    /// so that all processes hold the same values (a validation's predictions, each process scoring its share).</summary>
+    void GatherSlices(Span<float> all) { }
+
     /// <summary>The group batch-statistics layers (batch norm) sum their statistics over, so that they normalise with
     /// the whole batch's as one process does; null: each process normalises with its own slice's.</summary>
     IBatchGroup? BatchGroup => null;

@@ -172,6 +172,18 @@ public sealed class Trainer
     /// reducer's processes share them.</summary>
     private int Slice(int count, int index) => (int)((long)count * index / _reducer.Processes);
 
+    /// <summary>Validation predictions, each process scoring its slice of the rows and the reducer gathering them, so
+    /// every process computes the same AUC from the same numbers (and so takes the same early-stopping decision).</summary>
+    private float[] PredictShared(CtrModel model, IRowSet valid, Workspace evalWs, int batchSize)
+    {
+        if (_reducer.Processes == 1) return Predictor.Predict(model, valid, evalWs, batchSize);
+        var all = new float[valid.Count];
+        int lo = Slice(valid.Count, _reducer.Rank), hi = Slice(valid.Count, _reducer.Rank + 1);
+        Predictor.Predict(model, valid, lo, all.AsSpan(lo, hi - lo), evalWs, batchSize);
+        _reducer.GatherSlices(all);
+        return all;
+    }
+
     /// <summary>Sets the model's output bias to the log-odds of the training labels (clamped away from ±∞ for data of
     /// one class).</summary>
     private static void InitializeBias(CtrModel model, IRowSet train)
@@ -191,7 +203,7 @@ public sealed class Trainer
         bool improved;
         if (valid is not null)
         {
-            var result = EvalResult.Of(Predictor.Predict(model, valid, evalWs, Math.Max(options.BatchSize, Predictor.DefaultBatchSize)), validLabels);
+            var result = EvalResult.Of(PredictShared(model, valid, evalWs, Math.Max(options.BatchSize, Predictor.DefaultBatchSize)), validLabels);
             (auc, logloss, ne, calibration) = (result.Auc, result.Logloss, result.NormalizedEntropy, result.CalibrationRatio);
             improved = auc > state.BestAuc + options.MinImprovement;
         }

@@ -190,6 +190,34 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         for (int r = 1; r < normalised.Length; r++) Assert.True(BitwiseEqual(normalised[0], normalised[r]));
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Ranks_score_their_share_of_the_validation_and_agree_on_every_decision(int ranks)
+    {
+        var train = Rows(950, 1);
+        var valid = Rows(301, 8);   // 301: the ranks' shares differ in size
+        var options = Options with { Epochs = 6, EvalEverySteps = 5, Patience = 2 };
+        var model = ModelRegistry.Create(Fm, new FeatureSpace(Fields, Fields * PerField));
+        var single = new Trainer(options).Fit(model, train, valid);
+        var comms = ThreadGroupCommunicator.Create(ranks);
+        var results = new TrainResult[ranks];
+        var threads = comms.Select(c => new Thread(() =>
+        {
+            var m = ModelRegistry.Create(Fm, new FeatureSpace(Fields, Fields * PerField));
+            results[c.Rank] = new Trainer(options, new MpiGradientReducer(c)).Fit(m, train, valid);
+        })).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        for (int r = 1; r < ranks; r++)
+            Assert.Equal(results[0].History.Select(h => (h.Step, h.ValidAuc, h.ValidLogloss, h.LearningRate, h.Improved)),
+                results[r].History.Select(h => (h.Step, h.ValidAuc, h.ValidLogloss, h.LearningRate, h.Improved)));
+        Assert.Equal(single.History.Select(h => (h.Step, h.Improved)), results[0].History.Select(h => (h.Step, h.Improved)));
+        double auc = single.History.Zip(results[0].History).Max(p => Math.Abs(p.First.ValidAuc - p.Second.ValidAuc));
+        output.WriteLine($"{ranks} ranks: {single.History.Count} validations, largest AUC difference from one process {auc:G3}");
+        Assert.True(auc < 1e-5);
+    }
+
     [Fact]
     public void Batch_norm_on_each_rank_s_own_slice_differs_from_one_process_but_keeps_the_trainable_replicas_equal()
     {
