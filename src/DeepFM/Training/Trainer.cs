@@ -107,7 +107,7 @@ public sealed class Trainer
             trainClock.Start();
             for (int start = (int)state.EpochPosition; start < order.Length && !stop; start = (int)state.EpochPosition)
             {
-                if (cancel.IsCancellationRequested) { cancelled = stop = true; break; }
+                if (CancelNow(cancel)) { cancelled = stop = true; break; }
                 int count = Math.Min(batch.Capacity, order.Length - start);
                 // This process's fixed slice of the step's rows (all of them in one process; see IGradientReducer).
                 int lo = Slice(count, _reducer.Rank), local = Slice(count, _reducer.Rank + 1) - lo;
@@ -166,6 +166,14 @@ public sealed class Trainer
         if (!cancelled && state.Best is not null) state.RestoreBest(parameters);
         return new TrainResult(state.History.ToArray(), state.BestEpoch, state.BestAuc, state.BestLogloss, state.Epoch, state.TrainTime,
             state.RowsSeen, StoppedEarly: state.StoppedEarly && !cancelled, Cancelled: cancelled) { Pretraining = state.Pretraining };
+    }
+
+    /// <summary>Whether to stop before the next step. Processes sharing steps decide together (any one's request stops
+    /// all at the same step), or those that went on would wait for the others for ever.</summary>
+    private bool CancelNow(CancellationToken cancel)
+    {
+        bool mine = cancel.IsCancellationRequested;
+        return _reducer.Processes == 1 ? mine : _reducer.Sum(mine ? 1 : 0) > 0;
     }
 
     /// <summary>Where slice <paramref name="index"/> of a step's <paramref name="count"/> rows starts when the

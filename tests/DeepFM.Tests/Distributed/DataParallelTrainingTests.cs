@@ -218,6 +218,37 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         Assert.True(auc < 1e-5);
     }
 
+    /// <summary>Cancels its token at its rank's <paramref name="step"/>-th progress report.</summary>
+    private sealed class CancelAt(CancellationTokenSource source, long step) : ITrainingObserver
+    {
+        public void OnProgress(in TrainProgress progress) { if (progress.Step >= step) source.Cancel(); }
+
+        public void OnEvaluation(EvaluationRecord record) { }
+    }
+
+    [Fact]
+    public void A_cancel_on_one_rank_stops_every_rank_at_the_same_step()
+    {
+        var train = Rows(2000, 1);
+        var comms = ThreadGroupCommunicator.Create(3);
+        var results = new TrainResult[3];
+        var states = new TrainingState[3];
+        // Only rank 1's token is cancelled (after step 10); the others must stop with it, not wait for it.
+        var threads = comms.Select(c => new Thread(() =>
+        {
+            var model = ModelRegistry.Create(Fm, new FeatureSpace(Fields, Fields * PerField));
+            using var source = new CancellationTokenSource();
+            states[c.Rank] = new TrainingState(Optimizer.Create("adam", 0.01f));
+            results[c.Rank] = new Trainer(Options, new MpiGradientReducer(c)).Fit(model, train, null, states[c.Rank],
+                c.Rank == 1 ? new CancelAt(source, 10) : null, source.Token);
+        })).ToArray();
+        foreach (var t in threads) t.Start();
+        Assert.True(threads.All(t => t.Join(TimeSpan.FromSeconds(60))), "a rank is still training");
+        Assert.All(results, r => Assert.True(r.Cancelled));
+        Assert.All(states, s => Assert.Equal(states[1].Step, s.Step));
+        Assert.Equal(10, states[1].Step);
+    }
+
     [Fact]
     public void Batch_norm_on_each_rank_s_own_slice_differs_from_one_process_but_keeps_the_trainable_replicas_equal()
     {
