@@ -250,6 +250,39 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_run_stopped_on_three_ranks_continues_on_two_and_ends_where_one_process_ends()
+    {
+        // The training state counts global rows and steps and is the same on every rank, so any rank's state (as a
+        // checkpoint would hold it) continues on any number of ranks.
+        var train = Rows(950, 1);
+        var single = Train(DeepFm, train, null);
+        var models = new CtrModel[3];
+        var states = new TrainingState[3];
+        var three = ThreadGroupCommunicator.Create(3);
+        var threads = three.Select(c => new Thread(() =>
+        {
+            models[c.Rank] = ModelRegistry.Create(DeepFm, new FeatureSpace(Fields, Fields * PerField));
+            using var source = new CancellationTokenSource();
+            states[c.Rank] = new TrainingState(Optimizer.Create(Options.Optimizer!, Options.LearningRate!.Value));
+            new Trainer(Options, new MpiGradientReducer(c)).Fit(models[c.Rank], train, null, states[c.Rank],
+                c.Rank == 0 ? new CancelAt(source, 10) : null, source.Token);
+        })).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        Assert.Equal(10, states[0].Step);
+        var two = ThreadGroupCommunicator.Create(2);
+        threads = two.Select(c => new Thread(() =>
+            new Trainer(Options, new MpiGradientReducer(c)).Fit(models[c.Rank], train, null, states[c.Rank]))).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        Assert.Equal(20, states[0].Step);
+        Assert.True(BitwiseEqual(models[0], models[1]));
+        float diff = MaxDifference(single, models[0]);
+        output.WriteLine($"3 ranks then 2: largest difference from one process {diff:G3}");
+        Assert.True(diff <= Tolerance, $"largest difference {diff}");
+    }
+
+    [Fact]
     public void Batch_norm_on_each_rank_s_own_slice_differs_from_one_process_but_keeps_the_trainable_replicas_equal()
     {
         var train = Rows(950, 1);
