@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(StudyCommand.Create(io));
         root.Subcommands.Add(ServeCommand.Create(io));
         root.Subcommands.Add(ExportCommand.Create(io));
+        root.Subcommands.Add(MpiCheckCommand.Create(io));
         var config = new InvocationConfiguration { Output = output, Error = errors, EnableDefaultExceptionHandler = false };
         try
         {

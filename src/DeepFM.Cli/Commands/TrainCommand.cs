@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DeepFM.Data;
+using DeepFM.Distributed;
 using DeepFM.Engine;
 using DeepFM.Models;
 using DeepFM.Pipeline;
@@ -43,10 +44,16 @@ internal static class TrainCommand
         var output = new Option<string?>("--out") { Description = "Where to save the trained model (.dfm)." };
         var threads = ModelOptionSet.ThreadsOption("Threads for the numeric kernels (default: all cores). Results do not depend on it.");
         var quiet = new Option<bool>("--quiet") { Description = "No progress output." };
+        var distributed = new Option<string>("--distributed")
+        {
+            Description = "none, or mpi: this process is one rank of a data-parallel job started by Open MPI's mpirun (mpirun -np 4 deepfm train ... --distributed mpi); rank 0 prints and saves. See docs/distributed.md.",
+            DefaultValueFactory = _ => "none",
+        };
+        distributed.AcceptOnlyFromAmong("none", "mpi");
         var dataOptions = new DataOptionSet();
         var modelOptions = new ModelOptionSet();
         var command = new Command("train", "Train a model (DeepFM by default) and report validation/test AUC and logloss.");
-        foreach (var o in new Option[] { data, valid, test, validFraction, testFraction, output, threads, quiet }) command.Options.Add(o);
+        foreach (var o in new Option[] { data, valid, test, validFraction, testFraction, output, threads, quiet, distributed }) command.Options.Add(o);
         dataOptions.AddTo(command);
         modelOptions.AddTo(command);
         var initFrom = new Option<string?>("--init-from") { Description = "Warm start: continue training this model (.dfm) on --data, with its configuration and feature map (values it has not seen go to their field's OOV id, unless --extend-vocab)." };
@@ -57,16 +64,23 @@ internal static class TrainCommand
         checkpointOptions.AddTo(command);
         command.SetAction(r =>
         {
-            if (r.GetValue(checkpointOptions.Resume) is not { } resumeDir) return Run(r, null, null);
+            if (r.GetValue(checkpointOptions.Resume) is not { } resumeDir) return Dispatch(r, null, null);
             var (checkpoint, args) = ResumeArguments(io, command, r, checkpointOptions, resumeDir);
             var again = command.Parse(args);
             if (again.Errors.Count > 0)
                 throw new UserInputException($"{checkpoint.Path}: the run's recorded arguments no longer parse: {string.Join("; ", again.Errors.Select(e => e.Message))}");
-            return Run(again, checkpoint, resumeDir);
+            return Dispatch(again, checkpoint, resumeDir);
         });
 
-        int Run(ParseResult r, Checkpoint? resume, string? resumeDir)
+        int Dispatch(ParseResult r, Checkpoint? resume, string? resumeDir) => r.GetValue(distributed) == "mpi"
+            ? MpiSession.Run(io, (rankIo, comm) => Run(r, rankIo, comm, resume, resumeDir))
+            : Run(r, io, null, resume, resumeDir);
+
+        // comm: the ranks of a data-parallel run (null: one process).
+        int Run(ParseResult r, CliIO io, ICommunicator? comm, Checkpoint? resume, string? resumeDir)
         {
+            // Rank 0 generates and prepares the data first; the others then find the cache ready (one barrier each).
+            if (comm is { Rank: > 0 }) comm.Barrier();
             string? checkpointDir = resumeDir ?? r.GetValue(checkpointOptions.Directory);
             string? every = r.GetValue(checkpointOptions.Every);
             if (checkpointDir is null && every is not null) throw new UserInputException("--checkpoint-every needs --checkpoint-dir (where to write them).");
@@ -109,19 +123,22 @@ internal static class TrainCommand
                 spec = spec with { FeatureMap = map };
             }
             var (config, training) = warm is null ? BindSettings(r, modelOptions) : (warm.Model.Config, modelOptions.BindTraining(r, warm.Model.Config.Model));
-            training = training with { Threads = r.GetValue(threads) };
+            training = training with { Threads = r.GetValue(threads) is 0 && comm is not null ? MpiSession.DefaultThreads() : r.GetValue(threads) };
             string? outPath = r.GetValue(output);
             if (outPath is not null) OutputPaths.CheckFile("--out", outPath, ("--data", spec.Train), ("--valid", spec.Valid), ("--test", spec.Test));
 
             using var cancel = CancelOnCtrlC(io);
             io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");
             using var splits = DataLoader.Load(spec);
+            if (comm is { Rank: 0 }) comm.Barrier();
+            if (comm is not null) io.Err.WriteLine($"Distributed: {comm.Size} ranks (Open MPI), each training {training.BatchSize / comm.Size:N0}-{(training.BatchSize + comm.Size - 1) / comm.Size:N0} rows of every batch of {training.BatchSize:N0}."
+                + (MpiCommunicator.UnderMpirun ? "" : " Not started by mpirun: start N ranks with mpirun -np N deepfm train ... --distributed mpi."));
             io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "Data: {0:N0} train, {1:N0} valid, {2:N0} test rows; {3} fields, {4:N0} features{5}",
                 splits.Train.Count, splits.Valid?.Count ?? 0, splits.Test?.Count ?? 0, splits.FeatureMap.FieldCount, splits.FeatureMap.FeatureCount,
                 splits.PrepareTime > TimeSpan.Zero ? $" (prepared in {splits.PrepareTime.TotalSeconds:F1} s)" : " (cached)"));
             if (splits.Valid is null) io.Err.WriteLine("No validation rows: training runs all epochs without early stopping.");
             CheckpointWriter? checkpoints = null;
-            if (checkpointDir is not null)
+            if (checkpointDir is not null && comm is not { Rank: > 0 })   // rank 0 alone writes checkpoints
             {
                 var resolved = resume?.Options ?? training.ResolveFor(config.Model);
                 var run = new TrainRunRecord(Environment.CurrentDirectory, RecordedArguments(r));
@@ -135,11 +152,12 @@ internal static class TrainCommand
             if (resume is not null)
                 io.Err.WriteLine(string.Format(CultureInfo.InvariantCulture, "Resuming from {0}: epoch {1}, step {2:N0}{3}", resume.Path, resume.State.Epoch, resume.State.Step,
                     resume.State.EpochFinished ? " (epoch finished)" : $" ({resume.State.EpochPosition:N0} of {splits.Train.Count:N0} rows of the epoch done)"));
+            var reducer = comm is null ? null : new MpiGradientReducer(comm);
             var progress = new ConsoleProgress(io, resume?.Saved.Model.Config.Model ?? config.Model, r.GetValue(quiet));
             if (warm is not null && resume is null) io.Err.WriteLine($"Warm start from {initPath} ({config.Model}, trained on {warm.Metadata.TrainRows:N0} rows)");
             var trained = warm is not null && resume is null
-                ? ModelTrainer.ContinueTraining(splits, warm, oldToNew, training, progress, cancel.Token, dataPath, checkpoints)
-                : ModelTrainer.Train(splits, config, training, progress, cancel.Token, dataPath, checkpoints, resume);
+                ? ModelTrainer.ContinueTraining(splits, warm, oldToNew, training, progress, cancel.Token, dataPath, checkpoints, reducer)
+                : ModelTrainer.Train(splits, config, training, progress, cancel.Token, dataPath, checkpoints, resume, reducer);
             config = trained.Saved.Model.Config;
             var t = trained.Training;
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "model      {0} ({1:N0} parameters)", config.Model, trained.Saved.Model.ParameterCount()));
@@ -147,7 +165,8 @@ internal static class TrainCommand
                 t.Epochs, t.Cancelled ? " (cancelled)" : t.StoppedEarly ? " (early stop)" : "", t.BestEpoch, t.TrainTime.TotalSeconds, t.RowsPerSecond));
             if (trained.Valid is { } v) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "valid      AUC {0:F5}  logloss {1:F5}  NE {2:F4}  calibration {3:F3}  ({4:N0} rows)", v.Auc, v.Logloss, v.NormalizedEntropy, v.CalibrationRatio, v.Rows));
             if (trained.Test is { } s) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "test       AUC {0:F5}  logloss {1:F5}  NE {2:F4}  calibration {3:F3}  ({4:N0} rows)", s.Auc, s.Logloss, s.NormalizedEntropy, s.CalibrationRatio, s.Rows));
-            if (outPath is not null)
+            if (comm is not null) MpiSession.CheckReplicas(io, comm, trained.Saved.Model);
+            if (outPath is not null && comm is not { Rank: > 0 })
             {
                 ModelFile.Save(outPath, trained.Saved);
                 io.Out.WriteLine($"saved      {outPath}");

@@ -31,6 +31,13 @@ public sealed class Workspace
     /// share a step): per-row draws key on it, so a split batch sees the masks of the whole one.</summary>
     public long RowOffset { get; set; }
 
+    /// <summary>The processes sharing this training step's batch, set by the trainer when every one of them has rows
+    /// in it; null when this pass sees the whole batch. Batch statistics are then summed over the group.</summary>
+    public IBatchGroup? BatchGroup { get; set; }
+
+    /// <summary>Rows of the step's whole batch, over all of <see cref="BatchGroup"/> (read only when that is set).</summary>
+    public int BatchRows { get; set; }
+
     /// <summary>The state <paramref name="owner"/> keeps in this workspace, created on first use.</summary>
     public T State<T>(object owner) where T : class, new()
     {

@@ -6,7 +6,10 @@ namespace DeepFM.Layers;
 /// <summary>
 /// Batch normalisation over the batch dimension (Ioffe &amp; Szegedy 2015): <c>y = γ·(x−μ_B)/√(σ²_B+ε) + β</c> in training,
 /// with running statistics (momentum 0.1, unbiased variance, as PyTorch) used in evaluation. The running statistics
-/// are saved with the model as non-trainable parameters.
+/// are saved with the model as non-trainable parameters. In data-parallel training (<see cref="Workspace.BatchGroup"/>
+/// set) the batch statistics and the input gradient's means are those of the step's whole batch, summed from the
+/// processes' slices (as PyTorch's SyncBatchNorm), so every process normalises, and keeps running statistics, as one
+/// process would.
 /// </summary>
 public sealed class BatchNorm : Layer
 {
@@ -46,7 +49,12 @@ public sealed class BatchNorm : Layer
         if (input.Cols != Features) throw new ArgumentException($"BatchNorm expects {Features} columns, got {input.Cols}.");
         var state = ws.State<State>(this);
         state.Ensure(Features);
-        state.BatchStatistics = ws.IsTraining && input.Rows >= 2;
+        // Data-parallel training: the statistics of the step's whole batch, from the slices' partial sums.
+        var group = ws.IsTraining ? ws.BatchGroup : null;
+        int rows = group is null ? input.Rows : ws.BatchRows;
+        state.BatchStatistics = ws.IsTraining && rows >= 2;
+        state.Group = state.BatchStatistics ? group : null;
+        state.Rows = rows;
         int b = input.Rows, f = Features;
         state.Output.Reshape(b, f);
         state.Normalized.Reshape(b, f);
@@ -68,18 +76,32 @@ public sealed class BatchNorm : Layer
 
         // Column moments: each column's sums run over the rows in order (double accumulators, as a scalar loop would),
         // column blocks split across threads, so the result does not depend on the thread count.
-        job.Set(JobKind.Moments, this, state, input.Buffer, b);
-        ws.Compute.For(Blocks, ColumnBlocksPerPart(b), job);
+        if (state.Group is { } shared)
+        {
+            // Σx over the slices → the mean; then Σ(x − mean)² over the slices (the same two passes as Moments).
+            job.Set(JobKind.ColumnSums, this, state, input.Buffer, b);
+            ws.Compute.For(Blocks, ColumnBlocksPerPart(b), job);
+            shared.Sum(state.Mean);
+            for (int j = 0; j < f; j++) state.Mean[j] /= rows;
+            job.Set(JobKind.CenteredSquares, this, state, input.Buffer, b);
+            ws.Compute.For(Blocks, ColumnBlocksPerPart(b), job);
+            shared.Sum(state.Var);
+        }
+        else
+        {
+            job.Set(JobKind.Moments, this, state, input.Buffer, b);
+            ws.Compute.For(Blocks, ColumnBlocksPerPart(b), job);
+        }
         var runMean = RunningMean.Value;
         var runVar = RunningVar.Value;
         var mean = state.Mean;
         var var = state.Var;
         for (int j = 0; j < f; j++)
         {
-            double biased = var[j] / b;
+            double biased = var[j] / rows;
             invStd[j] = (float)(1.0 / Math.Sqrt(biased + Epsilon));
             runMean[j] = (1 - Momentum) * runMean[j] + Momentum * (float)mean[j];
-            runVar[j] = (1 - Momentum) * runVar[j] + Momentum * (float)(var[j] / (b - 1));
+            runVar[j] = (1 - Momentum) * runVar[j] + Momentum * (float)(var[j] / (rows - 1));
         }
         job.Set(JobKind.NormalizeBatch, this, state, input.Buffer, b);
         ws.Compute.For(b, RowsPerPart, job);
@@ -101,6 +123,9 @@ public sealed class BatchNorm : Layer
     private sealed class State
     {
         public bool BatchStatistics;
+        public IBatchGroup? Group;   // set when the batch statistics are the group's
+        public int Rows;             // rows the statistics are over (the whole batch's when shared)
+        public double[] Shared = [];  // Σdy and Σdy·x̂ side by side, summed over the group in one call
         public float[] InvStd = [];
         public double[] Mean = [], Var = [], SumDy = [], SumDyXhat = [];
         public float[] GammaInvStd = [];
@@ -118,10 +143,11 @@ public sealed class BatchNorm : Layer
             Var = new double[f];
             SumDy = new double[f];
             SumDyXhat = new double[f];
+            Shared = new double[2 * f];
         }
     }
 
-    private enum JobKind { Moments, NormalizeBatch, NormalizeRunning, GradSums, GradInput }
+    private enum JobKind { Moments, ColumnSums, CenteredSquares, NormalizeBatch, NormalizeRunning, GradSums, GradInput }
 
     /// <summary>The layer's passes, as ranges of column blocks (reductions) or rows (element-wise), vectorised with the
     /// same operations in the same order as the scalar formulas (widened to double where those are double), so the
@@ -143,6 +169,8 @@ public sealed class BatchNorm : Layer
             switch (_kind)
             {
                 case JobKind.Moments: Moments(start, end); break;
+                case JobKind.ColumnSums: ColumnSums(start, end); break;
+                case JobKind.CenteredSquares: CenteredSquares(start, end); break;
                 case JobKind.GradSums: GradSums(start, end); break;
                 case JobKind.NormalizeBatch: NormalizeBatch(start, end); break;
                 case JobKind.NormalizeRunning: NormalizeRunning(start, end); break;
@@ -196,6 +224,72 @@ public sealed class BatchNorm : Layer
                 for (int r = 0; r < b; r++)
                 {
                     double d = x[r * f + j] - m;
+                    q += d * d;
+                }
+                var[j] = q;
+            }
+        }
+
+        /// <summary>Σx (not divided) into the means, for the columns of blocks [start, end): a slice's share of the
+        /// whole batch's sums.</summary>
+        private void ColumnSums(int start, int end)
+        {
+            int f = _layer.Features, b = _rows, vf = Vector<float>.Count, vd = Vector<double>.Count;
+            var x = _a;
+            var mean = _state.Mean;
+            var (c0, c1) = Columns(start, end);
+            int j = c0;
+            for (; j + vf <= c1; j += vf)
+            {
+                Vector<double> s0 = Vector<double>.Zero, s1 = Vector<double>.Zero;
+                for (int r = 0; r < b; r++)
+                {
+                    Vector.Widen(new Vector<float>(x, r * f + j), out var lo, out var hi);
+                    s0 += lo;
+                    s1 += hi;
+                }
+                s0.CopyTo(mean, j);
+                s1.CopyTo(mean, j + vd);
+            }
+            for (; j < c1; j++)
+            {
+                double s = 0;
+                for (int r = 0; r < b; r++) s += x[r * f + j];
+                mean[j] = s;
+            }
+        }
+
+        /// <summary>Σ(x − mean)² (not divided) around the given means, for the columns of blocks [start, end).</summary>
+        private void CenteredSquares(int start, int end)
+        {
+            int f = _layer.Features, b = _rows, vf = Vector<float>.Count, vd = Vector<double>.Count;
+            var x = _a;
+            var mean = _state.Mean;
+            var var = _state.Var;
+            var (c0, c1) = Columns(start, end);
+            int j = c0;
+            for (; j + vf <= c1; j += vf)
+            {
+                var m0 = new Vector<double>(mean, j);
+                var m1 = new Vector<double>(mean, j + vd);
+                Vector<double> q0 = Vector<double>.Zero, q1 = Vector<double>.Zero;
+                for (int r = 0; r < b; r++)
+                {
+                    Vector.Widen(new Vector<float>(x, r * f + j), out var lo, out var hi);
+                    var d0 = lo - m0;
+                    var d1 = hi - m1;
+                    q0 += d0 * d0;
+                    q1 += d1 * d1;
+                }
+                q0.CopyTo(var, j);
+                q1.CopyTo(var, j + vd);
+            }
+            for (; j < c1; j++)
+            {
+                double q = 0;
+                for (int r = 0; r < b; r++)
+                {
+                    double d = x[r * f + j] - mean[j];
                     q += d * d;
                 }
                 var[j] = q;
@@ -368,10 +462,23 @@ public sealed class BatchNorm : Layer
         var sumDyXhat = state.SumDyXhat;
         for (int j = 0; j < f; j++)
         {
-            dGamma[j] += (float)sumDyXhat[j];
+            dGamma[j] += (float)sumDyXhat[j];   // this slice's share; the gradient reducer adds the slices'
             dBeta[j] += (float)sumDy[j];
-            sumDy[j] /= b;       // the means the input gradient subtracts
-            sumDyXhat[j] /= b;
+        }
+        int rows = state.BatchStatistics ? state.Rows : b;
+        if (state.Group is { } shared)
+        {
+            // The input gradient subtracts the whole batch's means of dy and dy·x̂: sum the slices' sums (one call).
+            sumDy.CopyTo(state.Shared, 0);
+            sumDyXhat.CopyTo(state.Shared, f);
+            shared.Sum(state.Shared);
+            state.Shared.AsSpan(0, f).CopyTo(sumDy);
+            state.Shared.AsSpan(f, f).CopyTo(sumDyXhat);
+        }
+        for (int j = 0; j < f; j++)
+        {
+            sumDy[j] /= rows;       // the means the input gradient subtracts
+            sumDyXhat[j] /= rows;
         }
         // Batch statistics: dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)); running statistics are constants: dx = dy·γ/σ.
         job.Set(JobKind.GradInput, this, state, gradOutput.Buffer, b);

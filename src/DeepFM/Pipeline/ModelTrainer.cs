@@ -12,26 +12,27 @@ public static class ModelTrainer
     /// <remarks>With <paramref name="checkpoints"/>, the run hands its model and state to the sink on its schedule; with
     /// <paramref name="resumeFrom"/>, <paramref name="config"/> and <paramref name="options"/> are ignored and the
     /// checkpoint's model, options and state continue exactly where it was written (after checking it was trained on
-    /// <paramref name="data"/>).</remarks>
+    /// <paramref name="data"/>). <paramref name="reducer"/> combines gradients across processes (none: one process).</remarks>
     public static TrainedModel Train(DataSplits data, ModelConfig config, TrainOptions options, ITrainingObserver? observer = null,
-        CancellationToken cancel = default, string? trainPath = null, ICheckpointSink? checkpoints = null, Checkpoint? resumeFrom = null)
-        => Train(data, config, options, observer, cancel, trainPath, checkpoints, resumeFrom, null);
+        CancellationToken cancel = default, string? trainPath = null, ICheckpointSink? checkpoints = null, Checkpoint? resumeFrom = null,
+        IGradientReducer? reducer = null)
+        => Train(data, config, options, observer, cancel, trainPath, checkpoints, resumeFrom, null, reducer);
 
     /// <summary>Continues training <paramref name="initFrom"/> (a warm start; see <see cref="WarmStart"/>) on
     /// <paramref name="data"/>, which must be encoded with its feature map or one grown from it (<paramref name="oldToNew"/>:
     /// <see cref="Features.FeatureMap.ExtendWith"/>'s id map; null when unchanged). The model's configuration is the
     /// saved one's; <paramref name="options"/> are the new run's.</summary>
     public static TrainedModel ContinueTraining(DataSplits data, SavedModel initFrom, int[]? oldToNew, TrainOptions options, ITrainingObserver? observer = null,
-        CancellationToken cancel = default, string? trainPath = null, ICheckpointSink? checkpoints = null)
+        CancellationToken cancel = default, string? trainPath = null, ICheckpointSink? checkpoints = null, IGradientReducer? reducer = null)
     {
         ArgumentNullException.ThrowIfNull(initFrom);
         var space = new FeatureSpace(data.FeatureMap.FieldCount, data.FeatureMap.FeatureCount);
         var model = WarmStart.CreateFrom(initFrom, space, oldToNew);
-        return Train(data, model.Config, options, observer, cancel, trainPath, checkpoints, null, model);
+        return Train(data, model.Config, options, observer, cancel, trainPath, checkpoints, null, model, reducer);
     }
 
     private static TrainedModel Train(DataSplits data, ModelConfig config, TrainOptions options, ITrainingObserver? observer,
-        CancellationToken cancel, string? trainPath, ICheckpointSink? checkpoints, Checkpoint? resumeFrom, CtrModel? warm)
+        CancellationToken cancel, string? trainPath, ICheckpointSink? checkpoints, Checkpoint? resumeFrom, CtrModel? warm, IGradientReducer? reducer)
     {
         CtrModel model;
         TrainingState state;
@@ -56,7 +57,7 @@ public static class ModelTrainer
             model = ModelRegistry.Create(config, space);
             state = new TrainingState(Optimizer.Create(options.Optimizer!, options.LearningRate!.Value));
         }
-        var result = new Trainer(options).Fit(model, data.Train, data.Valid, state, observer, cancel, checkpoints);
+        var result = new Trainer(options, reducer).Fit(model, data.Train, data.Valid, state, observer, cancel, checkpoints);
         // The saved model is the best one even when the run was cancelled (a checkpoint, if any, holds where it stopped).
         if (result.Cancelled) state.RestoreBest(model.Parameters());
         var ws = new Engine.Workspace(isTraining: false, Engine.ComputeContext.Default.WithThreads(options.Threads));

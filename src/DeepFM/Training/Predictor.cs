@@ -21,16 +21,26 @@ public static class Predictor
     /// (an evaluation workspace).</summary>
     public static float[] Predict(CtrModel model, IRowSet rows, Workspace ws, int batchSize = DefaultBatchSize)
     {
-        if (ws.IsTraining) throw new ArgumentException("Prediction needs an evaluation workspace.", nameof(ws));
         var result = new float[rows.Count];
-        var batch = rows.CreateBatch(Math.Max(1, Math.Min(batchSize, Math.Max(1, rows.Count))));
-        for (int start = 0; start < rows.Count; start += batch.Capacity)
-        {
-            int count = Math.Min(batch.Capacity, rows.Count - start);
-            rows.Slice(start, count, batch);
-            PredictBatch(model, batch, result.AsSpan(start, count), ws);
-        }
+        Predict(model, rows, 0, result, ws, batchSize);
         return result;
+    }
+
+    /// <summary>Click probabilities for rows <c>[first, first + probabilities.Length)</c> of <paramref name="rows"/>, in
+    /// order, computed in <paramref name="ws"/> (an evaluation workspace): one process's share of a validation.</summary>
+    public static void Predict(CtrModel model, IRowSet rows, int first, Span<float> probabilities, Workspace ws, int batchSize = DefaultBatchSize)
+    {
+        if (ws.IsTraining) throw new ArgumentException("Prediction needs an evaluation workspace.", nameof(ws));
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(first + probabilities.Length, rows.Count, nameof(probabilities));
+        int n = probabilities.Length;
+        var batch = rows.CreateBatch(Math.Max(1, Math.Min(batchSize, Math.Max(1, n))));
+        for (int start = 0; start < n; start += batch.Capacity)
+        {
+            int count = Math.Min(batch.Capacity, n - start);
+            rows.Slice(first + start, count, batch);
+            PredictBatch(model, batch, probabilities.Slice(start, count), ws);
+        }
     }
 
     /// <summary>Probabilities for one batch, computed in the evaluation workspace <paramref name="ws"/>.</summary>

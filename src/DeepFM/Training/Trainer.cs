@@ -111,15 +111,25 @@ public sealed class Trainer
             trainClock.Start();
             for (int start = (int)state.EpochPosition; start < order.Length && !stop; start = (int)state.EpochPosition)
             {
-                if (cancel.IsCancellationRequested) { cancelled = stop = true; break; }
+                if (CancelNow(cancel)) { cancelled = stop = true; break; }
                 int count = Math.Min(batch.Capacity, order.Length - start);
-                train.Gather(order.AsSpan(start, count), batch);
-                ws.Step = state.Step;
-                var logits = model.Forward(batch, ws);
-                gradLogits.Reshape(count, 1);
-                double loss = SigmoidCrossEntropy.Compute(logits.Span, batch.Labels, gradLogits.Span);
+                // This process's fixed slice of the step's rows (all of them in one process; see IGradientReducer).
+                int lo = Slice(count, _reducer.Rank), local = Slice(count, _reducer.Rank + 1) - lo;
+                double lossSum = 0;
+                if (local > 0)
+                {
+                    train.Gather(order.AsSpan(start + lo, local), batch);
+                    ws.Step = state.Step;
+                    ws.RowOffset = lo;
+                    ws.BatchGroup = count >= _reducer.Processes ? _reducer.BatchGroup : null;   // shared statistics need rows on every process
+                    ws.BatchRows = count;
+                    var logits = model.Forward(batch, ws);
+                    gradLogits.Reshape(local, 1);
+                    lossSum = SigmoidCrossEntropy.ComputeSum(logits.Span, batch.Labels, gradLogits.Span, count);
+                }
+                double loss = _reducer.Sum(lossSum) / count;
                 if (double.IsNaN(loss)) throw new TrainingDivergedException($"Training diverged (loss is NaN) at epoch {epoch}, step {state.Step}; lower --lr or check for extreme input values.");
-                model.Backward(gradLogits, ws);
+                if (local > 0) model.Backward(gradLogits, ws);
                 _reducer.Reduce(parameters);
                 if (_options.ClipNorm > 0) ClipGradients(parameters, _options.ClipNorm);
                 optimizer.BatchRows = count;
@@ -176,6 +186,30 @@ public sealed class Trainer
             state.RowsSeen, StoppedEarly: state.StoppedEarly && !cancelled, Cancelled: cancelled) { Pretraining = state.Pretraining };
     }
 
+    /// <summary>Whether to stop before the next step. Processes sharing steps decide together (any one's request stops
+    /// all at the same step), or those that went on would wait for the others for ever.</summary>
+    private bool CancelNow(CancellationToken cancel)
+    {
+        bool mine = cancel.IsCancellationRequested;
+        return _reducer.Processes == 1 ? mine : _reducer.Sum(mine ? 1 : 0) > 0;
+    }
+
+    /// <summary>Where slice <paramref name="index"/> of a step's <paramref name="count"/> rows starts when the
+    /// reducer's processes share them.</summary>
+    private int Slice(int count, int index) => (int)((long)count * index / _reducer.Processes);
+
+    /// <summary>Validation predictions, each process scoring its slice of the rows and the reducer gathering them, so
+    /// every process computes the same AUC from the same numbers (and so takes the same early-stopping decision).</summary>
+    private float[] PredictShared(CtrModel model, IRowSet valid, Workspace evalWs, int batchSize)
+    {
+        if (_reducer.Processes == 1) return Predictor.Predict(model, valid, evalWs, batchSize);
+        var all = new float[valid.Count];
+        int lo = Slice(valid.Count, _reducer.Rank), hi = Slice(valid.Count, _reducer.Rank + 1);
+        Predictor.Predict(model, valid, lo, all.AsSpan(lo, hi - lo), evalWs, batchSize);
+        _reducer.GatherSlices(all);
+        return all;
+    }
+
     /// <summary>Sets the model's output bias to the log-odds of the training labels (clamped away from ±∞ for data of
     /// one class).</summary>
     private static void InitializeBias(CtrModel model, IRowSet train)
@@ -195,7 +229,7 @@ public sealed class Trainer
         bool improved;
         if (valid is not null)
         {
-            var result = EvalResult.Of(Predictor.Predict(model, valid, evalWs, Math.Max(options.BatchSize, Predictor.DefaultBatchSize)), validLabels);
+            var result = EvalResult.Of(PredictShared(model, valid, evalWs, Math.Max(options.BatchSize, Predictor.DefaultBatchSize)), validLabels);
             (auc, logloss, ne, calibration) = (result.Auc, result.Logloss, result.NormalizedEntropy, result.CalibrationRatio);
             improved = auc > state.BestAuc + options.MinImprovement;
         }

@@ -22,6 +22,7 @@ public sealed class DependencyTests(ITestOutputHelper output)
         ["Layers"] = ["Engine", "Data"],
         ["Models"] = ["Layers", "Engine", "Data"],
         ["Training"] = ["Models", "Engine", "Data", "Evaluation"],
+        ["Distributed"] = ["Training", "Engine"],
         ["Serialization"] = ["Training", "Evaluation", "Models", "Engine", "Features", "Data", "IO"],
         ["Export"] = ["Serialization", "Models", "Engine", "Features", "Data", "IO"],
         ["Pipeline"] = ["Preparation", "Training", "Layers", "Serialization", "Models", "Evaluation", "Features", "Data", "Engine"],
