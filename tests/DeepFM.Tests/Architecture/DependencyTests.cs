@@ -17,7 +17,7 @@ public sealed class DependencyTests(ITestOutputHelper output)
         ["IO"] = [],
         ["Evaluation"] = [],
         ["Features"] = ["Data"],
-        ["Synthetic"] = ["Data", "Engine"],
+        ["Synthetic"] = ["Data", "Engine", "IO"],
         ["Preparation"] = ["Data", "Features", "Engine", "IO"],
         ["Layers"] = ["Engine", "Data"],
         ["Models"] = ["Layers", "Engine", "Data"],

@@ -31,7 +31,7 @@ public sealed class ResumeAfterKillTests(ITestOutputHelper output) : IDisposable
     {
         string data = _dir.File("train.tsv");
         CriteoSynth.Generate(new SynthOptions { Rows = 40_000, Seed = 9 }, data, null);
-        string common = $"train --data {data} --model {model} {extra} --batch-size 256 --epochs 3 --eval-every 50 --cache-dir {_dir.File("cache")} --quiet";
+        string common = $"train --data {data} --model {model} {extra} --batch-size 256 --epochs 3 --eval-every 50 --patience 1000 --cache-dir {_dir.File("cache")} --quiet";
 
         string reference = _dir.File($"{model}-reference.dfm");
         var (code, log) = RunCli($"{common} --out {reference}");
