@@ -27,6 +27,9 @@ public static class CliApp
         var config = new InvocationConfiguration { Output = output, Error = errors, EnableDefaultExceptionHandler = false };
         try
         {
+            // Experiment files expand into arguments before parsing, so every option keeps one parser and one set of checks.
+            if (args.Length > 0 && args[0] is "train" or "compare" or "study" && root.Subcommands.FirstOrDefault(c => c.Name == args[0]) is { } experimentCommand)
+                args = [args[0], .. ExperimentConfig.Expand(experimentCommand, args[1..])];
             var parsed = root.Parse(args);
             if (parsed.Errors.Count > 0)
             {
@@ -34,6 +37,11 @@ public static class CliApp
                 foreach (var error in parsed.Errors) errors.WriteLine($"deepfm: error: {error.Message}");
                 errors.WriteLine($"see {CommandPath(parsed.CommandResult)} --help");
                 return 2;
+            }
+            if (parsed.CommandResult.Command.Options.Any(o => o.Name == ExperimentConfig.PrintOption) && parsed.GetValue<bool>(ExperimentConfig.PrintOption))
+            {
+                output.Write(ExperimentConfig.Effective(parsed));
+                return 0;
             }
             return parsed.Invoke(config);
         }

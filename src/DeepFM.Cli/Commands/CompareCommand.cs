@@ -25,6 +25,7 @@ internal static class CompareCommand
         command.Options.Add(models);
         command.Options.Add(seeds);
         options.AddTo(command);
+        ExperimentConfig.AddOptions(command);
         command.SetAction(r =>
         {
             var names = PaperModels.Parse(r.GetValue(models));

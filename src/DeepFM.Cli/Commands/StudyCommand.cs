@@ -19,6 +19,7 @@ internal static class StudyCommand
             + "write results.md, results.csv, <param>-auc.png and <param>-logloss.png (Figures 7–11).");
         foreach (var o in new Option[] { param, models, values, layers, neurons, total }) command.Options.Add(o);
         options.AddTo(command);
+        ExperimentConfig.AddOptions(command);
         command.SetAction(r =>
         {
             var p = Study.ParseParameter(r.GetValue(param)!);

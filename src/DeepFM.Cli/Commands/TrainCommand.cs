@@ -62,6 +62,9 @@ internal static class TrainCommand
         command.Options.Add(extendVocab);
         var checkpointOptions = new CheckpointOptionSet();
         checkpointOptions.AddTo(command);
+        ExperimentConfig.AddOptions(command);
+        var runDirOption = new Option<string?>("--run-dir") { Description = "Folder for the run's record: config.yaml, history.csv, learning-curve.png, summary.json, and the model when --out is not given (default: next to --out, <out>.run)." };
+        command.Options.Add(runDirOption);
         command.SetAction(r =>
         {
             if (r.GetValue(checkpointOptions.Resume) is not { } resumeDir) return Dispatch(r, null, null);
@@ -126,6 +129,7 @@ internal static class TrainCommand
             training = training with { Threads = r.GetValue(threads) is 0 && comm is not null ? MpiSession.DefaultThreads() : r.GetValue(threads) };
             string? outPath = r.GetValue(output);
             if (outPath is not null) OutputPaths.CheckFile("--out", outPath, ("--data", spec.Train), ("--valid", spec.Valid), ("--test", spec.Test));
+            if (r.GetValue(runDirOption) is { } givenRunDir && comm is not { Rank: > 0 }) OutputPaths.CheckFolder("--run-dir", givenRunDir);
 
             using var cancel = CancelOnCtrlC(io);
             io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");
@@ -170,6 +174,12 @@ internal static class TrainCommand
             {
                 ModelFile.Save(outPath, trained.Saved);
                 io.Out.WriteLine($"saved      {outPath}");
+            }
+            string? runDir = r.GetValue(runDirOption) ?? (outPath is null ? null : Path.ChangeExtension(outPath, null) + ".run");
+            if (runDir is not null && comm is not { Rank: > 0 })
+            {
+                RunFolder.Write(runDir, r, trained, outPath, RecordedArguments(r), new DeepFM.Charts.ScottPlotChartRenderer());
+                io.Out.WriteLine($"run        {runDir} (config.yaml, history.csv, learning-curve.png, summary.json)");
             }
             return t.Cancelled ? 130 : 0;
         }
