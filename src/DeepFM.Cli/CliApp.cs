@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(ModelsCommand.Create(io));
         root.Subcommands.Add(CompareCommand.Create(io));
         root.Subcommands.Add(StudyCommand.Create(io));
+        root.Subcommands.Add(TuneCommand.Create(io));
         root.Subcommands.Add(ServeCommand.Create(io));
         root.Subcommands.Add(ExportCommand.Create(io));
         root.Subcommands.Add(MpiCheckCommand.Create(io));
