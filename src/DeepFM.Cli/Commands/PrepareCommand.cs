@@ -17,7 +17,8 @@ internal static class PrepareCommand
         var testFraction = new Option<double>("--test-fraction") { Description = "Rows tagged for test.", DefaultValueFactory = _ => 0 };
         var seed = new Option<long>("--seed") { Description = "Seed of the random split (use the same with train).", DefaultValueFactory = _ => 2017 };
         var dataOptions = new DataOptionSet();
-        var command = new Command("prepare", "Parse a data file once into a compact binary cache that training reads memory-mapped.") { data, output, validFraction, testFraction, seed };
+        var progressOption = new Option<bool>("--progress") { Description = "Show progress (bytes or rows done, rate, time left): a bar on a terminal (the default there), a line every 15 s in logs." };
+        var command = new Command("prepare", "Parse a data file once into a compact binary cache that training reads memory-mapped.") { data, output, validFraction, testFraction, seed, progressOption };
         dataOptions.AddTo(command);
         command.SetAction(r =>
         {
@@ -29,7 +30,9 @@ internal static class PrepareCommand
             var clock = Stopwatch.StartNew();
             // Ctrl-C stops between chunks and deletes the spill and partial cache (a second Ctrl-C kills at once).
             using var cancel = TrainCommand.CancelOnCtrlC(io);
-            using var prepared = DataPipeline.Prepare(dataPath, outPath, options, split, cancel.Token);
+            var progress = r.GetValue(progressOption) || io.Interactive ? new PrepareProgressPrinter(io) : null;
+            using var prepared = DataPipeline.Prepare(dataPath, outPath, options, split, cancel.Token, progress);
+            progress?.Finish();
             clock.Stop();
             double mb = new FileInfo(dataPath).Length / 1e6;
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture,

@@ -104,6 +104,7 @@ internal static class TrainCommand
                 Split = new SplitOptions { ValidFraction = r.GetValue(validFraction) ?? modelOptions.PresetOf(r).ValidFraction, TestFraction = testShare ?? 0, Seed = modelOptions.SeedOf(r) },
                 CacheDir = r.GetValue(dataOptions.CacheDir),
                 SplitGiven = r.GetResult(validFraction) is { Implicit: false } || r.GetResult(testFraction) is { Implicit: false },
+                Progress = r.GetValue(quiet) || comm is { Rank: > 0 } ? null : new PrepareProgressPrinter(io),
             };
             SavedModel? warm = null;
             int[]? oldToNew = null;
@@ -134,6 +135,7 @@ internal static class TrainCommand
             using var cancel = CancelOnCtrlC(io);
             io.Err.WriteLine($"Preparing {spec.Train} ({spec.Options.Format}) ...");
             using var splits = DataLoader.Load(spec);
+            (spec.Progress as PrepareProgressPrinter)?.Finish();
             if (comm is { Rank: 0 }) comm.Barrier();
             if (comm is not null) io.Err.WriteLine($"Distributed: {comm.Size} ranks (Open MPI), each training {training.BatchSize / comm.Size:N0}-{(training.BatchSize + comm.Size - 1) / comm.Size:N0} rows of every batch of {training.BatchSize:N0}."
                 + (MpiCommunicator.UnderMpirun ? "" : " Not started by mpirun: start N ranks with mpirun -np N deepfm train ... --distributed mpi."));

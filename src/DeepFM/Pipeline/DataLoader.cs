@@ -89,7 +89,7 @@ public static class DataLoader
             {
                 string cache = CachePathFor(spec.Train, spec.Options, split, spec.CacheDir, "train");
                 reused = DataPipeline.IsCurrent(cache, spec.Train, spec.Options, split);
-                main = DataPipeline.OpenOrPrepare(spec.Train, cache, spec.Options, split);
+                main = DataPipeline.OpenOrPrepare(spec.Train, cache, spec.Options, split, spec.Progress);
                 owned.Add(main);
             }
             var map = main.FeatureMap;

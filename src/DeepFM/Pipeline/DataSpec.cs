@@ -31,4 +31,7 @@ public sealed record DataSpec
     /// <summary>Encode the training data with this map (a trained model's, possibly extended) instead of building one
     /// from it: a warm start. The encoded rows are a temporary cache, not kept.</summary>
     public Features.FeatureMap? FeatureMap { get; init; }
+
+    /// <summary>Hears how far a prepare has come, when the training file must be prepared.</summary>
+    public IProgress<Preparation.PrepareProgress>? Progress { get; init; }
 }

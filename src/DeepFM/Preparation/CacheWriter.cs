@@ -12,7 +12,8 @@ internal static class CacheWriter
     /// it into place. <paramref name="header"/> gets the map's hash and length, the checksum and, when every value is 1,
     /// <see cref="CacheHeader.FlagNoValues"/>.
     /// </summary>
-    public static void Write(string dataPath, string cachePath, FeatureMap map, CacheHeader header, IRowChunks rows, CancellationToken cancel = default)
+    public static void Write(string dataPath, string cachePath, FeatureMap map, CacheHeader header, IRowChunks rows, CancellationToken cancel = default,
+        IProgress<PrepareProgress>? progress = null)
     {
         var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) map.Write(w);
@@ -64,6 +65,7 @@ internal static class CacheWriter
                             }
                             values?.Write<float>(chunk);
                             done += n;
+                            progress?.Report(new PrepareProgress("writing", done, header.RowCount, InBytes: false));
                         }
                         if (done != header.RowCount) throw SourceFile.Changed(dataPath);
                         hashes[1] = labels.Finish();

@@ -21,7 +21,9 @@ public static class DataPipeline
     /// <remarks>A cancelled <paramref name="cancel"/> stops the work between chunks and deletes the spill and the
     /// partial cache (<see cref="OperationCanceledException"/>). Temporaries of this cache left by killed writers
     /// (<see cref="IO.TempFiles"/>) are removed first.</remarks>
-    public static PreparedData Prepare(string dataPath, string cachePath, DataOptions options, SplitOptions split, CancellationToken cancel = default)
+    /// <remarks><paramref name="progress"/>, when given, hears how far each pass has come, once per chunk of rows.</remarks>
+    public static PreparedData Prepare(string dataPath, string cachePath, DataOptions options, SplitOptions split, CancellationToken cancel = default,
+        IProgress<PrepareProgress>? progress = null)
     {
         options.Validate();
         split.Validate();
@@ -29,13 +31,13 @@ public static class DataPipeline
         string full = Path.GetFullPath(cachePath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         IO.TempFiles.RemoveStale(full);
-        if (options.Reader.CsvSchema is { Multi.Count: > 0 }) return JaggedPreparation.Prepare(dataPath, full, options, split, cancel);
+        if (options.Reader.CsvSchema is { Multi.Count: > 0 }) return JaggedPreparation.Prepare(dataPath, full, options, split, cancel, progress);
         // The spill lives next to the cache (same disk as the output, not a RAM-backed temp folder) and is deleted
         // on every path out of here.
         using (var spill = new SlotSpill(IO.TempFiles.NewPath(full, "slots")))
         {
-            var scan = VocabularyScan.Scan(dataPath, options, split, spill, cancel);
-            CacheWriter.Write(dataPath, full, scan.Map, scan.Header, new SpilledChunks(spill, scan.SlotIds, scan.ValueFields), cancel);
+            var scan = VocabularyScan.Scan(dataPath, options, split, spill, cancel, progress);
+            CacheWriter.Write(dataPath, full, scan.Map, scan.Header, new SpilledChunks(spill, scan.SlotIds, scan.ValueFields), cancel, progress);
         }
         return PreparedData.Open(cachePath, null, verify: false);
     }
@@ -48,7 +50,12 @@ public static class DataPipeline
     /// write time) with the same options and split; otherwise — stale, corrupt or missing — prepares it again. Without the
     /// data file, the cache is opened as it is.
     /// </summary>
-    public static PreparedData OpenOrPrepare(string dataPath, string cachePath, DataOptions options, SplitOptions split)
+    public static PreparedData OpenOrPrepare(string dataPath, string cachePath, DataOptions options, SplitOptions split) =>
+        OpenOrPrepare(dataPath, cachePath, options, split, null);
+
+    /// <inheritdoc cref="OpenOrPrepare(string, string, DataOptions, SplitOptions)"/>
+    /// <remarks><paramref name="progress"/> hears a prepare's passes, when one runs.</remarks>
+    public static PreparedData OpenOrPrepare(string dataPath, string cachePath, DataOptions options, SplitOptions split, IProgress<PrepareProgress>? progress)
     {
         if (File.Exists(cachePath))
         {
@@ -59,7 +66,7 @@ public static class DataPipeline
                 catch (UserInputException) { /* corrupt: rebuild below from the source */ }
             }
         }
-        return Prepare(dataPath, cachePath, options, split);
+        return Prepare(dataPath, cachePath, options, split, default, progress);
     }
 
     /// <summary>True when the cache header matches the data file's length and write time, the options and the split.</summary>

@@ -12,7 +12,8 @@ namespace DeepFM.Preparation;
 internal static class JaggedPreparation
 {
     /// <summary>Prepares <paramref name="dataPath"/> into <paramref name="cachePath"/> and opens it.</summary>
-    public static PreparedData Prepare(string dataPath, string cachePath, DataOptions options, SplitOptions split, CancellationToken cancel)
+    public static PreparedData Prepare(string dataPath, string cachePath, DataOptions options, SplitOptions split, CancellationToken cancel,
+        IProgress<PrepareProgress>? progress = null)
     {
         var source = SourceFile.Stat(dataPath);
         FeatureMap map;
@@ -27,7 +28,11 @@ internal static class JaggedPreparation
                     builder.Count(rr.Row);
                     trainRows++;
                 }
-                if ((rr.RowIndex & (DataPipeline.ChunkRows - 1)) == 0) cancel.ThrowIfCancellationRequested();
+                if ((rr.RowIndex & (DataPipeline.ChunkRows - 1)) == 0)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    progress?.Report(new PrepareProgress("reading", rr.BytesRead, source.Length, InBytes: true));
+                }
             }
             rows = rr.RowIndex + 1;
             skipped = rr.Skipped;
@@ -45,7 +50,7 @@ internal static class JaggedPreparation
             TestFraction = split.TestFraction,
             Seed = split.Seed,
         };
-        Encode(dataPath, map, options.SkipBadLines, split, basis, cachePath, cancel);
+        Encode(dataPath, map, options.SkipBadLines, split, basis, cachePath, cancel, progress);
         var after = new FileInfo(dataPath);
         if (!after.Exists || after.Length != source.Length || after.LastWriteTimeUtc != source.LastWriteTimeUtc)
         {
@@ -58,14 +63,19 @@ internal static class JaggedPreparation
     /// <summary>Encodes <paramref name="dataPath"/> with <paramref name="map"/> into a jagged cache; rows tagged by
     /// <paramref name="split"/>, or all <see cref="SplitTag.Test"/> without one.</summary>
     public static long Encode(string dataPath, FeatureMap map, bool skipBadLines, SplitOptions? split, CacheHeader basis, string cachePath,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, IProgress<PrepareProgress>? progress = null)
     {
+        long length = new FileInfo(dataPath).Length;
         using var rr = RowReader.Open(dataPath, map.Reader, map.Specs, skipBadLines);
         var rows = new JaggedRowsBuilder(map);
         while (rr.Next())
         {
             rows.Add(rr.Row, split is null ? SplitTag.Test : split.Assign(rr.RowIndex));
-            if ((rr.RowIndex & (DataPipeline.ChunkRows - 1)) == 0) cancel.ThrowIfCancellationRequested();
+            if ((rr.RowIndex & (DataPipeline.ChunkRows - 1)) == 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                progress?.Report(new PrepareProgress("encoding", rr.BytesRead, length, InBytes: true));
+            }
         }
         SourceFile.CheckRows(dataPath, rr.RowIndex + 1, rr.Skipped);
         JaggedCacheWriter.Write(cachePath, map, rows.ToRowSet(), rows.Tags, basis with { FieldCount = map.FieldCount, SkippedLines = rr.Skipped });

@@ -10,7 +10,8 @@ internal static class VocabularyScan
     /// Pass 1 of <see cref="DataPipeline.Prepare"/>: parses <paramref name="dataPath"/> once, counting training rows' values and
     /// writing every row to <paramref name="spill"/>, and builds the feature map. Internal for the prepare benchmark.
     /// </summary>
-    internal static ScanResult Scan(string dataPath, DataOptions options, SplitOptions split, SlotSpill spill, CancellationToken cancel = default)
+    internal static ScanResult Scan(string dataPath, DataOptions options, SplitOptions split, SlotSpill spill, CancellationToken cancel = default,
+        IProgress<PrepareProgress>? progress = null)
     {
         var source = SourceFile.Stat(dataPath);
         FeatureMap map;
@@ -43,7 +44,13 @@ internal static class VocabularyScan
                 }
                 chunk.Labels[n] = row.Label;
                 chunk.Tags[n] = (byte)tag;
-                if (++n == DataPipeline.ChunkRows) { spill.Write(chunk, n); n = 0; cancel.ThrowIfCancellationRequested(); }
+                if (++n == DataPipeline.ChunkRows)
+                {
+                    spill.Write(chunk, n);
+                    n = 0;
+                    cancel.ThrowIfCancellationRequested();
+                    progress?.Report(new PrepareProgress("reading", rr.BytesRead, source.Length, InBytes: true));
+                }
             }
             if (n > 0) spill.Write(chunk, n);
             rows = rr.RowIndex + 1;
