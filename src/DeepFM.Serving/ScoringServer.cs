@@ -114,11 +114,12 @@ public sealed class ScoringServer : IAsyncDisposable
         {
             Urls = [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses],
         };
+        var log = app.Services.GetRequiredService<ILogger<ScoringServer>>();
         if (server.Models.Loaded is { } m)
-            app.Logger.LogInformation("serving {Model} from {Path} (sha256 {Checksum}, {Workers} workers) on {Urls}",
+            log.LogInformation("serving {Model} from {Path} (sha256 {Checksum}, {Workers} workers) on {Urls}",
                 m.Saved.Model.Config.Model, m.Path, m.Checksum[..12], m.Workers, string.Join(", ", server.Urls));
         else
-            app.Logger.LogInformation("listening on {Urls}; loading {Path} in the background", string.Join(", ", server.Urls), options.ModelPath);
+            log.LogInformation("listening on {Urls}; loading {Path} in the background", string.Join(", ", server.Urls), options.ModelPath);
         return server;
     }
 
