@@ -57,13 +57,14 @@ public sealed class ServingMetrics : IDisposable
     internal void Predicted(long startTimestamp, int rows, int status)
     {
         double seconds = Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
-        _latency.Record(seconds);
-        Request(Endpoint.Predict, status);
+        // Rows before the request count: whoever sees the request counted sees its rows too.
         if (rows > 0)
         {
             Interlocked.Add(ref _rowsScored, rows);
             _rows.Add(rows);
         }
+        _latency.Record(seconds);
+        Request(Endpoint.Predict, status);
         if (status is >= 200 and < 300) return;
         Interlocked.Increment(ref _errorCount);
         _errors.Add(1, new KeyValuePair<string, object?>("status", status >= 500 ? "5xx" : StatusLabel(status)));
