@@ -1,4 +1,6 @@
 using DeepFM.Serialization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DeepFM.Serving;
 
@@ -11,35 +13,63 @@ public sealed class ModelHost : IDisposable
 {
     private readonly ServingOptions _options;
     private readonly ServingMetrics _metrics;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
     private readonly Timer _debounce;
-    private LoadedModel _current;
+    private LoadedModel? _current;
     private FileSystemWatcher? _watcher;
+    private string? _watched;
     private bool _disposed;
 
-    /// <summary>Loads the initial model.</summary>
-    /// <exception cref="UserInputException">The model file cannot be loaded.</exception>
-    public ModelHost(ServingOptions options, ServingMetrics metrics, Action<string>? log = null)
+    /// <summary>A host with no model yet; <see cref="LoadAsync"/> loads the configured one.</summary>
+    public ModelHost(ServingOptions options, ServingMetrics metrics, ILogger<ModelHost>? logger = null)
     {
         _options = options;
         _metrics = metrics;
-        _log = log ?? (_ => { });
-        CheckModelFile(options.ModelPath, options.MaxModelBytes);
-        _current = LoadedModel.Load(options.ModelPath, options.EffectiveWorkers, options.ChunkRows, options.Threads);
+        _log = logger ?? (ILogger)NullLogger.Instance;
         _debounce = new Timer(_ => _ = ReloadFromWatchAsync());
-        if (options.Watch) Watch(_current.Path);
+        metrics.Describe(() => Loaded);
     }
 
-    /// <summary>The model serving now. Read it once per request: a reload may replace it at any moment.</summary>
-    public LoadedModel Current => Volatile.Read(ref _current);
+    /// <summary>The model serving now, or null before the first load succeeds. Read it once per request: a reload may
+    /// replace it at any moment.</summary>
+    public LoadedModel? Loaded => Volatile.Read(ref _current);
+
+    /// <summary>The model serving now.</summary>
+    /// <exception cref="InvalidOperationException">No model is loaded yet.</exception>
+    public LoadedModel Current => Loaded ?? throw new InvalidOperationException("no model is loaded yet");
+
+    /// <summary>Why the first load failed (readiness reports it), or null.</summary>
+    public string? LoadError { get; private set; }
 
     /// <summary>Raised after a successful reload (tests and logs).</summary>
     public event Action<LoadedModel>? Reloaded;
 
+    /// <summary>Loads <see cref="ServingOptions.ModelPath"/> and starts the file watch when it is on. The watch starts
+    /// even when the load fails, so a model written later is picked up.</summary>
+    /// <exception cref="UserInputException">The model file cannot be loaded.</exception>
+    public async Task<LoadedModel> LoadAsync(CancellationToken cancel = default)
+    {
+        await _reloadLock.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            return (await LoadAndSwapAsync(_options.ModelPath, onlyIfChanged: false, initial: true).ConfigureAwait(false))!;
+        }
+        catch (UserInputException e)
+        {
+            LoadError = e.Message;
+            throw;
+        }
+        finally
+        {
+            if (_options.Watch && _watched is null) Watch(_options.ModelPath);
+            _reloadLock.Release();
+        }
+    }
+
     /// <summary>
     /// Loads <paramref name="path"/> (default: the current model's path) and makes it the served model. Reloads run one
-    /// at a time.
+    /// at a time. The caller checks where the path may lead (the HTTP endpoint limits it to the model directory).
     /// </summary>
     /// <exception cref="UserInputException">The file cannot be loaded; the old model keeps serving.</exception>
     public async Task<LoadedModel> ReloadAsync(string? path = null, CancellationToken cancel = default)
@@ -47,7 +77,8 @@ public sealed class ModelHost : IDisposable
         await _reloadLock.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            return await LoadAndSwapAsync(path ?? Current.Path, onlyIfChanged: false).ConfigureAwait(false) ?? Current;
+            return await LoadAndSwapAsync(path ?? Loaded?.Path ?? _options.ModelPath, onlyIfChanged: false, initial: false).ConfigureAwait(false)
+                   ?? Current;
         }
         finally
         {
@@ -55,38 +86,41 @@ public sealed class ModelHost : IDisposable
         }
     }
 
-    private async Task<LoadedModel?> LoadAndSwapAsync(string path, bool onlyIfChanged)
+    private async Task<LoadedModel?> LoadAndSwapAsync(string path, bool onlyIfChanged, bool initial)
     {
-        var old = Current;
+        var old = Loaded;
         try
         {
             // A touched but identical file (same SHA-256) is not worth a reload.
-            if (onlyIfChanged && path == old.Path && File.Exists(path) && ModelFile.FileChecksum(path) == old.Checksum) return null;
+            if (onlyIfChanged && old is not null && Path.GetFullPath(path) == Path.GetFullPath(old.Path) && File.Exists(path) && ModelFile.FileChecksum(path) == old.Checksum) return null;
             // Only a regular file of bounded size is read (a device such as /dev/zero never ends), off the request
-            // thread (loading reads and hashes the whole file), and for at most the reload timeout.
+            // thread (loading reads and hashes the whole file), and a reload for at most the reload timeout (the first
+            // load has no old model to fall back on, so it may take as long as the file needs).
             CheckModelFile(path, _options.MaxModelBytes);
+            var load = Task.Run(() => LoadedModel.Load(path, _options.EffectiveWorkers, _options.ChunkRows, _options.Threads));
             LoadedModel loaded;
             try
             {
-                loaded = await Task.Run(() => LoadedModel.Load(path, _options.EffectiveWorkers, _options.ChunkRows, _options.Threads))
-                    .WaitAsync(_options.ReloadTimeout).ConfigureAwait(false);
+                loaded = initial ? await load.ConfigureAwait(false) : await load.WaitAsync(_options.ReloadTimeout).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
                 throw new UserInputException($"{path}: loading the model took longer than {_options.ReloadTimeout.TotalSeconds:0.#} s; reload abandoned.");
             }
             Volatile.Write(ref _current, loaded);
-            _metrics.Reloaded(ok: true);
-            _log($"serve: now serving {loaded.Path} ({loaded.Saved.Model.Config.Model}, sha256 {loaded.Checksum[..12]})");
-            if (_options.Watch && !string.Equals(Path.GetFullPath(path), Path.GetFullPath(old.Path), StringComparison.Ordinal))
+            LoadError = null;
+            if (!initial) _metrics.Reloaded(ok: true);
+            _log.LogInformation("now serving {Path} ({Model}, sha256 {Checksum})", loaded.Path, loaded.Saved.Model.Config.Model, loaded.Checksum[..12]);
+            if (_options.Watch && _watched is not null && !string.Equals(Path.GetFullPath(path), _watched, StringComparison.Ordinal))
                 Watch(loaded.Path);
             Reloaded?.Invoke(loaded);
             return loaded;
         }
         catch (Exception e) when (e is UserInputException or IOException or UnauthorizedAccessException)
         {
-            _metrics.Reloaded(ok: false);
-            _log($"serve: reload of {path} rejected, still serving {old.Path}: {e.Message}");
+            if (!initial) _metrics.Reloaded(ok: false);
+            if (old is null) _log.LogError("cannot load {Path}: {Reason}", path, e.Message);
+            else _log.LogWarning("reload of {Path} rejected, still serving {Old}: {Reason}", path, old.Path, e.Message);
             if (e is UserInputException) throw;
             throw new UserInputException($"{path}: cannot read the model file ({e.Message}).", e);
         }
@@ -97,6 +131,7 @@ public sealed class ModelHost : IDisposable
         _watcher?.Dispose();
         _watcher = null;
         string full = Path.GetFullPath(path);
+        _watched = full;
         try
         {
             var w = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
@@ -112,7 +147,7 @@ public sealed class ModelHost : IDisposable
         }
         catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
         {
-            _log($"serve: cannot watch {full} ({e.Message}); use POST /v1/reload");
+            _log.LogWarning("cannot watch {Path} ({Reason}); use POST /v1/reload", full, e.Message);
         }
     }
 
@@ -132,7 +167,7 @@ public sealed class ModelHost : IDisposable
         }
         try
         {
-            await LoadAndSwapAsync(Current.Path, onlyIfChanged: true).ConfigureAwait(false);
+            await LoadAndSwapAsync(_watched ?? _options.ModelPath, onlyIfChanged: true, initial: false).ConfigureAwait(false);
         }
         catch (UserInputException)
         {
@@ -141,7 +176,7 @@ public sealed class ModelHost : IDisposable
         catch (Exception e)
         {
             // A timer callback must never throw: an unhandled exception there would end the process.
-            _log($"serve: watched reload failed: {e.Message}");
+            _log.LogError(e, "watched reload failed");
         }
         finally
         {

@@ -1,99 +1,111 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
+using System.Diagnostics.Metrics;
 
 namespace DeepFM.Serving;
 
-/// <summary>Counters of the service, rendered in the Prometheus text exposition format (version 0.0.4).</summary>
-public sealed class ServingMetrics
+/// <summary>
+/// The service's instruments on the <see cref="MeterName"/> meter (System.Diagnostics.Metrics), which any listener can
+/// export: <c>deepfm serve</c> exports them with OpenTelemetry in Prometheus format at <c>/metrics</c>. The totals are
+/// also kept as plain numbers for tests and in-process hosts.
+/// </summary>
+/// <remarks>Instruments, in Prometheus names: <c>deepfm_http_requests_total{endpoint,status}</c>,
+/// <c>deepfm_rows_scored_total</c>, <c>deepfm_predict_errors_total{status}</c>, <c>deepfm_predict_duration_seconds</c>
+/// (histogram), <c>deepfm_model_reloads_total{result}</c> and <c>deepfm_model_info{model,checksum}</c>.</remarks>
+public sealed class ServingMetrics : IDisposable
 {
+    /// <summary>Name of the meter; add it to a metrics pipeline (<c>AddMeter(ServingMetrics.MeterName)</c>).</summary>
+    public const string MeterName = "DeepFM.Serving";
+
     /// <summary>Upper bounds (seconds) of the predict latency histogram buckets; +Inf is implied.</summary>
     public static IReadOnlyList<double> LatencyBuckets { get; } = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-    private static readonly string[] Endpoints = ["predict", "model", "healthz", "metrics", "reload"];
-    private readonly long[] _requests = new long[Endpoints.Length];
-    private readonly long[] _buckets = new long[LatencyBuckets.Count + 1];
-    private long _latencyTicks, _latencyCount, _rows;
-    private long _err400, _err413, _err415, _err5xx, _errOther;
-    private long _reloads, _reloadFailures;
+    private static readonly string[] EndpointNames = ["predict", "model", "healthz", "reload"];
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
+    private readonly Counter<long> _requests, _rows, _errors, _reloads;
+    private readonly Histogram<double> _latency;
+    private long _predictRequests, _rowsScored, _errorCount, _reloadsOk, _reloadsRejected;
+    private Func<LoadedModel?>? _model;
 
-    internal enum Endpoint { Predict, Model, Healthz, Metrics, Reload }
+    /// <summary>Creates the instruments on a meter of <paramref name="meterFactory"/> (the host's, so each host
+    /// has its own), or on a meter of its own without one.</summary>
+    public ServingMetrics(IMeterFactory? meterFactory = null)
+    {
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _requests = _meter.CreateCounter<long>("deepfm.http.requests", "{request}", "HTTP requests by endpoint and status.");
+        _rows = _meter.CreateCounter<long>("deepfm.rows_scored", "{row}", "Rows scored by /v1/predict.");
+        _errors = _meter.CreateCounter<long>("deepfm.predict.errors", "{request}", "Predict requests answered with an error, by status.");
+        _reloads = _meter.CreateCounter<long>("deepfm.model.reloads", "{reload}", "Model reloads, by result.");
+        _latency = _meter.CreateHistogram<double>("deepfm.predict.duration", "s", "Time to answer /v1/predict, body read to response written.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _meter.CreateObservableGauge("deepfm.model.info", ObserveModel, unit: null, description: "The model being served (1, labelled by model and checksum).");
+    }
 
-    internal void Request(Endpoint e) => Interlocked.Increment(ref _requests[(int)e]);
+    internal enum Endpoint { Predict, Model, Healthz, Reload }
+
+    /// <summary>The model the info gauge describes (set by the <see cref="ModelHost"/>).</summary>
+    internal void Describe(Func<LoadedModel?> model) => _model = model;
+
+    internal void Request(Endpoint e, int status)
+    {
+        if (e == Endpoint.Predict) Interlocked.Increment(ref _predictRequests);
+        _requests.Add(1, new KeyValuePair<string, object?>("endpoint", EndpointNames[(int)e]), new KeyValuePair<string, object?>("status", StatusLabel(status)));
+    }
 
     /// <summary>Records one finished predict request.</summary>
     internal void Predicted(long startTimestamp, int rows, int status)
     {
-        long ticks = Stopwatch.GetTimestamp() - startTimestamp;
-        double seconds = (double)ticks / Stopwatch.Frequency;
-        int b = 0;
-        while (b < LatencyBuckets.Count && seconds > LatencyBuckets[b]) b++;
-        Interlocked.Increment(ref _buckets[b]);
-        Interlocked.Add(ref _latencyTicks, ticks);
-        Interlocked.Increment(ref _latencyCount);
-        if (rows > 0) Interlocked.Add(ref _rows, rows);
-        if (status >= 200 && status < 300) return;
-        switch (status)
+        double seconds = Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
+        // Rows before the request count: whoever sees the request counted sees its rows too.
+        if (rows > 0)
         {
-            case 400: Interlocked.Increment(ref _err400); break;
-            case 413: Interlocked.Increment(ref _err413); break;
-            case 415: Interlocked.Increment(ref _err415); break;
-            case >= 500: Interlocked.Increment(ref _err5xx); break;
-            default: Interlocked.Increment(ref _errOther); break;
+            Interlocked.Add(ref _rowsScored, rows);
+            _rows.Add(rows);
         }
+        _latency.Record(seconds);
+        Request(Endpoint.Predict, status);
+        if (status is >= 200 and < 300) return;
+        Interlocked.Increment(ref _errorCount);
+        _errors.Add(1, new KeyValuePair<string, object?>("status", status >= 500 ? "5xx" : StatusLabel(status)));
     }
 
-    internal void Reloaded(bool ok) => Interlocked.Increment(ref ok ? ref _reloads : ref _reloadFailures);
+    internal void Reloaded(bool ok)
+    {
+        Interlocked.Increment(ref ok ? ref _reloadsOk : ref _reloadsRejected);
+        _reloads.Add(1, new KeyValuePair<string, object?>("result", ok ? "ok" : "rejected"));
+    }
 
     /// <summary>Predict requests answered so far (any status).</summary>
-    public long PredictRequests => Interlocked.Read(ref _requests[(int)Endpoint.Predict]);
+    public long PredictRequests => Interlocked.Read(ref _predictRequests);
 
     /// <summary>Rows scored so far.</summary>
-    public long RowsScored => Interlocked.Read(ref _rows);
+    public long RowsScored => Interlocked.Read(ref _rowsScored);
 
     /// <summary>Predict requests answered with an error status.</summary>
-    public long Errors => Interlocked.Read(ref _err400) + Interlocked.Read(ref _err413) + Interlocked.Read(ref _err415)
-                          + Interlocked.Read(ref _err5xx) + Interlocked.Read(ref _errOther);
+    public long Errors => Interlocked.Read(ref _errorCount);
 
     /// <summary>Successful reloads.</summary>
-    public long Reloads => Interlocked.Read(ref _reloads);
+    public long Reloads => Interlocked.Read(ref _reloadsOk);
 
     /// <summary>Rejected reloads (the old model kept serving).</summary>
-    public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
+    public long ReloadFailures => Interlocked.Read(ref _reloadsRejected);
 
-    /// <summary>The exposition text; <paramref name="model"/> labels the info gauge.</summary>
-    public string Render(LoadedModel model)
+    private IEnumerable<Measurement<int>> ObserveModel()
     {
-        var ci = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder(2048);
-        sb.Append("# HELP deepfm_http_requests_total HTTP requests by endpoint.\n# TYPE deepfm_http_requests_total counter\n");
-        for (int i = 0; i < Endpoints.Length; i++)
-            sb.Append(ci, $"deepfm_http_requests_total{{endpoint=\"{Endpoints[i]}\"}} {Interlocked.Read(ref _requests[i])}\n");
-        sb.Append("# HELP deepfm_rows_scored_total Rows scored by /v1/predict.\n# TYPE deepfm_rows_scored_total counter\n");
-        sb.Append(ci, $"deepfm_rows_scored_total {RowsScored}\n");
-        sb.Append("# HELP deepfm_predict_errors_total Predict requests answered with an error, by status.\n# TYPE deepfm_predict_errors_total counter\n");
-        sb.Append(ci, $"deepfm_predict_errors_total{{status=\"400\"}} {Interlocked.Read(ref _err400)}\n");
-        sb.Append(ci, $"deepfm_predict_errors_total{{status=\"413\"}} {Interlocked.Read(ref _err413)}\n");
-        sb.Append(ci, $"deepfm_predict_errors_total{{status=\"415\"}} {Interlocked.Read(ref _err415)}\n");
-        sb.Append(ci, $"deepfm_predict_errors_total{{status=\"5xx\"}} {Interlocked.Read(ref _err5xx)}\n");
-        sb.Append(ci, $"deepfm_predict_errors_total{{status=\"other\"}} {Interlocked.Read(ref _errOther)}\n");
-        sb.Append("# HELP deepfm_predict_duration_seconds Time to answer /v1/predict, body read to response written.\n# TYPE deepfm_predict_duration_seconds histogram\n");
-        long cumulative = 0;
-        for (int b = 0; b < _buckets.Length; b++)
-        {
-            cumulative += Interlocked.Read(ref _buckets[b]);
-            string le = b < LatencyBuckets.Count ? LatencyBuckets[b].ToString("R", ci) : "+Inf";
-            sb.Append(ci, $"deepfm_predict_duration_seconds_bucket{{le=\"{le}\"}} {cumulative}\n");
-        }
-        sb.Append(ci, $"deepfm_predict_duration_seconds_sum {(double)Interlocked.Read(ref _latencyTicks) / Stopwatch.Frequency:R}\n");
-        sb.Append(ci, $"deepfm_predict_duration_seconds_count {Interlocked.Read(ref _latencyCount)}\n");
-        sb.Append("# HELP deepfm_model_reloads_total Model reloads, by result.\n# TYPE deepfm_model_reloads_total counter\n");
-        sb.Append(ci, $"deepfm_model_reloads_total{{result=\"ok\"}} {Reloads}\n");
-        sb.Append(ci, $"deepfm_model_reloads_total{{result=\"rejected\"}} {ReloadFailures}\n");
-        sb.Append("# HELP deepfm_model_info The model being served.\n# TYPE deepfm_model_info gauge\n");
-        sb.Append(ci, $"deepfm_model_info{{model=\"{Escape(model.Saved.Model.Config.Model)}\",checksum=\"{model.Checksum}\"}} 1\n");
-        return sb.ToString();
+        if (_model?.Invoke() is not { } m) yield break;
+        yield return new Measurement<int>(1, new KeyValuePair<string, object?>("model", m.Saved.Model.Config.Model),
+            new KeyValuePair<string, object?>("checksum", m.Checksum));
     }
 
-    private static string Escape(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
+    // Status codes as cached strings: a boxed int per request would allocate, and labels are text anyway.
+    private static readonly string[] StatusText = [.. Enumerable.Range(0, 600).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    private static string StatusLabel(int status) => (uint)status < StatusText.Length ? StatusText[status] : "other";
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsMeter) _meter.Dispose();
+    }
 }

@@ -23,8 +23,12 @@ public sealed class HostileRequestTests(ServingFixture fx) : IClassFixture<Servi
     public async Task ReloadOfADeviceOrFolderIsRefusedAtOnce()
     {
         var log = new StringBuilder();
-        await using var server = await ScoringServer.StartAsync(new ServingOptions { ModelPath = fx.ModelA, Urls = "http://127.0.0.1:0", Watch = false }, s => { lock (log) log.AppendLine(s); });
-        using var http = Client(server);
+        // A model directory of "/" lets every path through to the file checks.
+        await using var server = await ScoringServer.StartAsync(new ServingOptions
+        {
+            ModelPath = fx.ModelA, Urls = "http://127.0.0.1:0", Watch = false, ReloadToken = Token, ModelDirectory = "/",
+        }, s => { lock (log) log.AppendLine(s); });
+        using var http = Client(server, Token);
         http.Timeout = TimeSpan.FromSeconds(10);
         var clock = Stopwatch.StartNew();
         if (File.Exists("/dev/zero"))
@@ -41,8 +45,8 @@ public sealed class HostileRequestTests(ServingFixture fx) : IClassFixture<Servi
         long size = new FileInfo(fx.ModelA).Length;
         string big = fx.File($"big-{Guid.NewGuid():N}.dfm");
         File.WriteAllBytes(big, [.. File.ReadAllBytes(fx.ModelA), .. new byte[1000]]);
-        await using var server = await Start(fx.ModelA, o => o with { MaxModelBytes = size + 10 });
-        using var http = Client(server);
+        await using var server = await Start(fx.ModelA, o => o with { MaxModelBytes = size + 10, ReloadToken = Token });
+        using var http = Client(server, Token);
         Assert.Contains("largest model file", await Error(await http.PostAsync($"/v1/reload?path={Uri.EscapeDataString(big)}", null), 400));
     }
 
@@ -50,8 +54,9 @@ public sealed class HostileRequestTests(ServingFixture fx) : IClassFixture<Servi
     public async Task InvalidTextInJsonIs400NotAnInternalError()
     {
         var log = new StringBuilder();
-        await using var server = await ScoringServer.StartAsync(new ServingOptions { ModelPath = fx.ModelA, Urls = "http://127.0.0.1:0", Watch = false }, s => { lock (log) log.AppendLine(s); });
-        using var http = Client(server);
+        await using var server = await ScoringServer.StartAsync(new ServingOptions { ModelPath = fx.ModelA, Urls = "http://127.0.0.1:0", Watch = false, ReloadToken = Token },
+            s => { lock (log) log.AppendLine(s); });
+        using var http = Client(server, Token);
         async Task<string> Post(byte[] body, string path = "/v1/predict")
         {
             var content = new ByteArrayContent(body);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using DeepFM.Tests.Cli;
 using static DeepFM.Tests.Serving.ServingFixture;
 
@@ -118,19 +119,32 @@ public sealed class ScoringServerTests(ServingFixture fx) : IClassFixture<Servin
 
         await http.PostAsync("/v1/predict", Json(fx.JsonRows(0, 3)));
         await http.PostAsync("/v1/predict", Json("{\"rows\": [{\"nope\": 1}]}"));
-        var response = await http.GetAsync("/metrics");
-        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-        string metrics = await response.Content.ReadAsStringAsync();
-        Assert.Contains("deepfm_http_requests_total{endpoint=\"predict\"} 2\n", metrics);
-        Assert.Contains("deepfm_rows_scored_total 3\n", metrics);
-        Assert.Contains("deepfm_predict_errors_total{status=\"400\"} 1\n", metrics);
+        // A request is counted once its answer is written, so the client can ask before the last one is in.
+        string metrics = "";
+        for (int i = 0; i < 100; i++)
+        {
+            var response = await http.GetAsync("/metrics");
+            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+            metrics = await response.Content.ReadAsStringAsync();
+            if (server.Metrics.PredictRequests == 2 && Regex.IsMatch(metrics, @"deepfm_predict_duration_seconds_count(\{[^}]*\})? 2(\s|$)")
+                && Regex.IsMatch(metrics, @"deepfm_rows_scored_total(\{[^}]*\})? 3(\s|$)")) break;
+            await Task.Delay(20);
+        }
+        string ours = string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("deepfm_", StringComparison.Ordinal)));
+        void Has(string pattern) => Assert.True(Regex.IsMatch(metrics, pattern), $"{pattern} not in:\n{ours}");
+        // OpenTelemetry's Prometheus exporter: labels in its order, plus the meter's scope labels.
+        Has(@"deepfm_http_requests_total\{[^}]*endpoint=""predict""[^}]*status=""200""[^}]*\} 1(\s|$)");
+        Has(@"deepfm_http_requests_total\{[^}]*endpoint=""predict""[^}]*status=""400""[^}]*\} 1(\s|$)");
+        Has(@"deepfm_rows_scored_total(\{[^}]*\})? 3(\s|$)");
+        Has(@"deepfm_predict_errors_total\{[^}]*status=""400""[^}]*\} 1(\s|$)");
         Assert.Contains("# TYPE deepfm_predict_duration_seconds histogram", metrics);
-        Assert.Contains("deepfm_predict_duration_seconds_bucket{le=\"+Inf\"} 2\n", metrics);
-        Assert.Contains("deepfm_predict_duration_seconds_count 2\n", metrics);
+        Has(@"deepfm_predict_duration_seconds_bucket\{[^}]*le=""\+Inf""[^}]*\} 2(\s|$)");
+        Has(@"deepfm_predict_duration_seconds_bucket\{[^}]*le=""0.0005""");
+        Has(@"deepfm_predict_duration_seconds_count(\{[^}]*\})? 2(\s|$)");
         Assert.Contains($"checksum=\"{fx.ChecksumA}\"", metrics);
-        // Every sample line is "name{labels} value" or "name value".
-        foreach (var line in metrics.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l[0] != '#'))
-            Assert.Matches(@"^[a-z_]+(\{[a-z]+=""[^""]*""(,[a-z]+=""[^""]*"")*\})? [0-9.eE+-]+$", line);
+        // Process and runtime metrics come along.
+        Assert.Matches(@"(?m)^process_[a-z_]+", metrics);
+        Assert.Matches(@"(?m)^dotnet_[a-z_]+", metrics);
     }
 
     [Fact]
@@ -138,8 +152,8 @@ public sealed class ScoringServerTests(ServingFixture fx) : IClassFixture<Servin
     {
         string served = fx.File($"reload-{Guid.NewGuid():N}.dfm");
         File.Copy(fx.ModelA, served);
-        await using var server = await Start(served);
-        using var http = Client(server);
+        await using var server = await Start(served, o => o with { ReloadToken = Token });
+        using var http = Client(server, Token);
 
         var response = await http.PostAsync("/v1/reload", Json($"{{\"path\": {JsonSerializer.Serialize(fx.ModelB)}}}"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -154,7 +168,7 @@ public sealed class ScoringServerTests(ServingFixture fx) : IClassFixture<Servin
         Assert.Contains("checksum", e);
         Assert.Contains(fx.ChecksumB, await http.GetStringAsync("/v1/model"));
         Close(fx.ExpectedB, await Probabilities(await http.PostAsync("/v1/predict", Json(fx.JsonRows(0, fx.Lines.Length)))));
-        Assert.Contains("not found", await Error(await http.PostAsync("/v1/reload", Json("{\"path\": \"/no/such/model.dfm\"}")), 400));
+        Assert.Contains("not found", await Error(await http.PostAsync("/v1/reload", Json($"{{\"path\": {JsonSerializer.Serialize(fx.File("no-such-model.dfm"))}}}")), 400));
         Assert.Contains("malformed JSON", await Error(await http.PostAsync("/v1/reload", Json("{\"path\": ")), 400));
 
         // No path: the current file (B's) again.
@@ -214,8 +228,8 @@ public sealed class ScoringServerTests(ServingFixture fx) : IClassFixture<Servin
     [Fact]
     public async Task ReloadsUnderLoadDropNoRequest()
     {
-        await using var server = await Start(fx.ModelA);
-        using var http = Client(server);
+        await using var server = await Start(fx.ModelA, o => o with { ReloadToken = Token });
+        using var http = Client(server, Token);
         using var stop = new CancellationTokenSource();
         string body = fx.JsonRows(0, 40);
         var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>

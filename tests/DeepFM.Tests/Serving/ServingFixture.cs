@@ -63,6 +63,9 @@ public sealed class ServingFixture : IDisposable
         return Predictor.Predict(saved.Model, data.All);
     }
 
+    /// <summary>A reload token for the tests that turn reloading on.</summary>
+    public const string Token = "test-reload-token-0123456789";
+
     /// <summary>Starts a server on a free loopback port.</summary>
     public static Task<ScoringServer> Start(string model, Func<ServingOptions, ServingOptions>? tweak = null)
     {
@@ -70,7 +73,12 @@ public sealed class ServingFixture : IDisposable
         return ScoringServer.StartAsync(tweak is null ? options : tweak(options));
     }
 
-    public static HttpClient Client(ScoringServer server) => new() { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    public static HttpClient Client(ScoringServer server, string? token = null)
+    {
+        var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
 
     /// <summary>The JSON body for lines [start, start + count): numbers for I fields, strings for C fields; empty values are
     /// sent three ways (absent key, null, and for C fields "") to check that all mean "missing".</summary>
@@ -115,12 +123,16 @@ public sealed class ServingFixture : IDisposable
         return [.. doc.RootElement.GetProperty("probabilities").EnumerateArray().Select(e => e.GetSingle())];
     }
 
+    /// <summary>The <c>detail</c> of an RFC 7807 problem answered with <paramref name="status"/>.</summary>
     public static async Task<string> Error(HttpResponseMessage response, int status)
     {
         string text = await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var doc = JsonDocument.Parse(text);
-        return doc.RootElement.GetProperty("error").GetString()!;
+        Assert.Equal(status, doc.RootElement.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(doc.RootElement.GetProperty("title").GetString()));
+        return doc.RootElement.GetProperty("detail").GetString()!;
     }
 
     public static void Close(float[] expected, float[] actual)
