@@ -11,7 +11,11 @@ public static class CliApp
     {
         var output = stdout ?? Console.Out;
         var errors = stderr ?? Console.Error;
-        var root = new RootCommand("DeepFM: CTR prediction with DeepFM and the models of Guo et al. (IJCAI 2017).");
+        // A root named "deepfm", not RootCommand (which takes the executable's name, DeepFM.Cli under dotnet), so usage
+        // lines say what users type; its --help and --version are added as RootCommand would.
+        var root = new Command("deepfm", "DeepFM: CTR prediction with DeepFM and the models of Guo et al. (IJCAI 2017).");
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
         var io = new CliIO(output, errors);
         root.Subcommands.Add(TrainCommand.Create(io));
         root.Subcommands.Add(EvaluateCommand.Create(io));
