@@ -22,6 +22,7 @@ public static class ModelRegistry
             ["nfm"] = ("NFM: Bi-Interaction pooling Σ_{i<j} e_i ⊙ e_j feeds a DNN, plus the order-1 term (He & Chua 2017)", (c, s) => new NfmModel(c, s), ModelDefaults.Deep),
             ["dcn"] = ("DCN: a cross network x_{l+1} = x_0·(x_lᵀw_l) + b_l + x_l beside a DNN (Wang et al. 2017)", (c, s) => new DcnModel(c, s), ModelDefaults.Deep),
             ["dcnv2"] = ("DCN-V2: full-rank crosses x_{l+1} = x_0 ⊙ (x_l W_l + b_l) + x_l beside a DNN (Wang et al. 2021)", (c, s) => new DcnModel(c, s, fullRank: true), ModelDefaults.Deep),
+            ["afm"] = ("AFM: attention-weighted pairs pᵀ Σ_{i<j} a_ij (v_i ⊙ v_j), a = softmax(hᵀReLU(W(v_i ⊙ v_j) + b)), plus the order-1 term (Xiao et al. 2017)", (c, s) => new AfmModel(c, s), ModelDefaults.Shallow),
         };
 
     /// <summary>Other accepted spellings (the paper's names) and the registered name each stands for.</summary>
