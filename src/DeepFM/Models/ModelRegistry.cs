@@ -24,6 +24,7 @@ public static class ModelRegistry
             ["dcnv2"] = ("DCN-V2: full-rank crosses x_{l+1} = x_0 ⊙ (x_l W_l + b_l) + x_l beside a DNN (Wang et al. 2021)", (c, s) => new DcnModel(c, s, fullRank: true), ModelDefaults.Deep),
             ["afm"] = ("AFM: attention-weighted pairs pᵀ Σ_{i<j} a_ij (v_i ⊙ v_j), a = softmax(hᵀReLU(W(v_i ⊙ v_j) + b)), plus the order-1 term (Xiao et al. 2017)", (c, s) => new AfmModel(c, s), ModelDefaults.Shallow),
             ["finalmlp"] = ("FinalMLP: two gated MLP streams o_1, o_2 fused by b + w_1ᵀo_1 + w_2ᵀo_2 + Σ_h o_1hᵀ W_h o_2h (Mao et al. 2023)", (c, s) => new FinalMlpModel(c, s), ModelDefaults.Deep),
+            ["autoint"] = ("AutoInt+: multi-head self-attention over fields x'_i = ReLU(⊕_h Σ_j softmax_j(⟨Q_h x_i, K_h x_j⟩) V_h x_j + W_res x_i), plus a DNN (Song et al. 2019)", (c, s) => new AutoIntModel(c, s), ModelDefaults.Deep),
         };
 
     /// <summary>Other accepted spellings (the paper's names) and the registered name each stands for.</summary>
@@ -33,6 +34,7 @@ public static class ModelRegistry
         ["lrdnn"] = "widedeep",
         ["fm&dnn"] = "fmdnn",
         ["pnn*"] = "pnn",
+        ["autoint+"] = "autoint",
     };
 
     /// <summary>Registered names, in registration order (the paper's Table 2 order). Aliases are not listed.</summary>
