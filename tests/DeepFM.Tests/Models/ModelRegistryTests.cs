@@ -6,7 +6,7 @@ public class ModelRegistryTests
 {
     [Fact]
     public void NamesAreTheCanonicalListInThePapersTableOrder() =>
-        Assert.Equal(["lr", "fm", "fnn", "ipnn", "opnn", "pnn", "widedeep", "fmdnn", "deepfm", "nfm", "dcn", "dcnv2", "afm", "finalmlp", "autoint", "xdeepfm"], ModelRegistry.Names);
+        Assert.Equal(["lr", "fm", "fnn", "ipnn", "opnn", "pnn", "widedeep", "fmdnn", "deepfm", "nfm", "dcn", "dcnv2", "afm", "finalmlp", "autoint", "xdeepfm", "fibinet"], ModelRegistry.Names);
 
     [Theory]
     [InlineData("lr&dnn", "widedeep")]
