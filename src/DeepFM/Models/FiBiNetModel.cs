@@ -12,6 +12,10 @@ namespace DeepFM.Models;
 /// <item>bilinear interaction (eq. 6, field-all): <c>p_ij = (e_i W_p) ⊙ e_j</c> on E and <c>q_ij = (v_i W_q) ⊙ v_j</c> on V;</item>
 /// <item>the DNN on <c>c = [p, q]</c> (eq. 8) and the linear part: <c>ŷ = sigmoid(w_0 + Σ_i w_i x_i + y_DNN(c))</c>.</item>
 /// </list>
+/// Its registry defaults are the deep models' but for embedding L2 0.01 instead of 0.1: the logit reaches the
+/// embeddings only through products of two of them (as FM's and AFM's), which a strong L2 shrinks quadratically.
+/// Chosen on validation AUC (embedded dataset, one epoch: 0.7461 at 0.1, 0.7551 at 0.01, 0.7545 at 0); the
+/// planted-data learning test's test AUC agrees (0.836 at 0.1, 0.860 at 0.01, 0.863 at 0).
 /// </summary>
 public sealed class FiBiNetModel : CtrModel
 {
