@@ -12,7 +12,11 @@ namespace DeepFM.Models;
 /// <item>multi-head bilinear fusion (eq. 5): <c>ŷ = sigmoid(b + w_1ᵀo_1 + w_2ᵀo_2 + Σ_h o_{1,h}ᵀ W_{3,h} o_{2,h})</c>,
 /// <see cref="DefaultHeads"/> heads where both widths allow.</item>
 /// </list>
-/// Both streams take the config's hidden widths (FuxiCTR tunes them apart; here they are one shared setting).
+/// Both streams take the config's hidden widths (FuxiCTR tunes them apart; here they are one shared setting), and the
+/// shared batch-norm setting. FuxiCTR's FinalMLP runs its streams without batch norm; with it (the library default),
+/// the bilinear term sums d_1·d_2/H products of two normalised streams and Adam's first steps on W_3 swing the logit
+/// far (embedded dataset, first epoch: train loss 1.04 with batch norm, 0.50 with <c>--batch-norm false</c>;
+/// validation AUC 0.7350 and 0.7577).
 /// </summary>
 public sealed class FinalMlpModel : CtrModel
 {
