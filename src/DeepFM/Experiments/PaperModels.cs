@@ -22,8 +22,8 @@ public static class PaperModels
         ("deepfm", "DeepFM"),
     ];
 
-    /// <summary>Models without a deep component (left out of a hyper-parameter study by default).</summary>
-    private static readonly HashSet<string> Shallow = new(StringComparer.OrdinalIgnoreCase) { "lr", "fm" };
+    /// <summary>Models without a deep component (left out of a hyper-parameter study by default): LR, FM and AFM.</summary>
+    private static readonly HashSet<string> Shallow = new(StringComparer.OrdinalIgnoreCase) { "lr", "fm", "afm" };
 
     /// <summary>The paper's label of a model (e.g. <c>pnn</c> → <c>PNN*</c>), or the name itself for a model the paper does not have.</summary>
     public static string Label(string name)

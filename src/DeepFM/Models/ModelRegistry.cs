@@ -22,6 +22,11 @@ public static class ModelRegistry
             ["nfm"] = ("NFM: Bi-Interaction pooling Σ_{i<j} e_i ⊙ e_j feeds a DNN, plus the order-1 term (He & Chua 2017)", (c, s) => new NfmModel(c, s), ModelDefaults.Deep),
             ["dcn"] = ("DCN: a cross network x_{l+1} = x_0·(x_lᵀw_l) + b_l + x_l beside a DNN (Wang et al. 2017)", (c, s) => new DcnModel(c, s), ModelDefaults.Deep),
             ["dcnv2"] = ("DCN-V2: full-rank crosses x_{l+1} = x_0 ⊙ (x_l W_l + b_l) + x_l beside a DNN (Wang et al. 2021)", (c, s) => new DcnModel(c, s, fullRank: true), ModelDefaults.Deep),
+            ["afm"] = ("AFM: attention-weighted pairs pᵀ Σ_{i<j} a_ij (v_i ⊙ v_j), a = softmax(hᵀReLU(W(v_i ⊙ v_j) + b)), plus the order-1 term (Xiao et al. 2017)", (c, s) => new AfmModel(c, s), ModelDefaults.Shallow),
+            ["finalmlp"] = ("FinalMLP: two gated MLP streams o_1, o_2 fused by b + w_1ᵀo_1 + w_2ᵀo_2 + Σ_h o_1hᵀ W_h o_2h (Mao et al. 2023)", (c, s) => new FinalMlpModel(c, s), ModelDefaults.Deep),
+            ["autoint"] = ("AutoInt+: multi-head self-attention over fields x'_i = ReLU(⊕_h Σ_j softmax_j(⟨Q_h x_i, K_h x_j⟩) V_h x_j + W_res x_i), plus a DNN (Song et al. 2019)", (c, s) => new AutoIntModel(c, s), ModelDefaults.Deep),
+            ["xdeepfm"] = ("xDeepFM: CIN X^l_c = Σ_{h,j} W^l_{hj,c} (X^0_h ⊙ X^{l-1}_j), sum-pooled, plus linear and DNN (Lian et al. 2018)", (c, s) => new XDeepFmModel(c, s), ModelDefaults.Deep),
+            ["fibinet"] = ("FiBiNET: SENET re-weights fields, v_i = a_i e_i; bilinear p_ij = (e_i W) ⊙ e_j on both feed a DNN, plus linear (Huang et al. 2019)", (c, s) => new FiBiNetModel(c, s), ModelDefaults.Deep with { L2Embedding = 0.01f }),
         };
 
     /// <summary>Other accepted spellings (the paper's names) and the registered name each stands for.</summary>
@@ -31,6 +36,7 @@ public static class ModelRegistry
         ["lrdnn"] = "widedeep",
         ["fm&dnn"] = "fmdnn",
         ["pnn*"] = "pnn",
+        ["autoint+"] = "autoint",
     };
 
     /// <summary>Registered names, in registration order (the paper's Table 2 order). Aliases are not listed.</summary>

@@ -29,7 +29,7 @@ public static class ModelSize
         long table = features * k;                       // ≤ 2^62: int × int never overflows a long
         long total = table + features;                   // the k-wide table and the order-1 weights
         long first = 0;
-        if (model != "fm" && config.Hidden.Length > 0)
+        if (model is not ("fm" or "afm") && config.Hidden.Length > 0)   // FM and AFM have no deep component
         {
             long input = m * k;
             first = input * Math.Max(0, config.Hidden[0]);

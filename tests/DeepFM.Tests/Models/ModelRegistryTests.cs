@@ -6,13 +6,14 @@ public class ModelRegistryTests
 {
     [Fact]
     public void NamesAreTheCanonicalListInThePapersTableOrder() =>
-        Assert.Equal(["lr", "fm", "fnn", "ipnn", "opnn", "pnn", "widedeep", "fmdnn", "deepfm", "nfm", "dcn", "dcnv2"], ModelRegistry.Names);
+        Assert.Equal(["lr", "fm", "fnn", "ipnn", "opnn", "pnn", "widedeep", "fmdnn", "deepfm", "nfm", "dcn", "dcnv2", "afm", "finalmlp", "autoint", "xdeepfm", "fibinet"], ModelRegistry.Names);
 
     [Theory]
     [InlineData("lr&dnn", "widedeep")]
     [InlineData("LRDNN", "widedeep")]
     [InlineData("fm&dnn", "fmdnn")]
     [InlineData("PNN*", "pnn")]
+    [InlineData("AutoInt+", "autoint")]
     [InlineData("DeepFM", "deepfm")]
     public void AliasesResolveToRegisteredNames(string alias, string canonical)
     {
