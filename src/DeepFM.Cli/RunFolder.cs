@@ -63,7 +63,8 @@ internal static class RunFolder
         return files;
     }
 
-    private static string Summary(TrainedModel trained, string modelPath, IReadOnlyList<string> args)
+    /// <summary>The run's summary as JSON (what <c>summary.json</c> holds and <c>train --json</c> prints).</summary>
+    public static string Summary(TrainedModel trained, string? modelPath, IReadOnlyList<string> args)
     {
         var t = trained.Training;
         var ms = new MemoryStream();
@@ -72,7 +73,8 @@ internal static class RunFolder
             w.WriteStartObject();
             w.WriteString("model", trained.Saved.Model.Config.Model);
             w.WriteNumber("parameters", trained.Saved.Model.ParameterCount());
-            w.WriteString("modelFile", modelPath);
+            if (modelPath is null) w.WriteNull("modelFile");
+            else w.WriteString("modelFile", modelPath);
             w.WriteNumber("epochs", t.Epochs);
             w.WriteNumber("bestEpoch", t.BestEpoch);
             w.WriteBoolean("stoppedEarly", t.StoppedEarly);

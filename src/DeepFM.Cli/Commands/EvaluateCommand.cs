@@ -20,7 +20,8 @@ internal static class EvaluateCommand
         var data = new Option<string>("--data") { Description = "Labelled data in the model's input format (or a cache encoded with its feature map).", Required = true };
         var skip = new Option<bool>("--skip-bad-lines") { Description = "Skip and count malformed lines." };
         var threads = ModelOptionSet.ThreadsOption("Threads (default: all cores).");
-        var command = new Command("evaluate", "Report AUC and logloss of a saved model on labelled data.") { model, data, skip, threads };
+        var json = new Option<bool>("--json") { Description = "Print the results as one JSON object instead of text." };
+        var command = new Command("evaluate", "Report AUC and logloss of a saved model on labelled data.") { model, data, skip, threads, json };
         command.SetAction(r =>
         {
             string modelPath = r.GetValue(model)!, dataPath = r.GetValue(data)!;
@@ -29,6 +30,18 @@ internal static class EvaluateCommand
             var (probabilities, labels) = Score(saved, dataPath, r.GetValue(skip), withLabels: true, r.GetValue(threads));
             var result = EvalResult.Of(probabilities, labels);
             clock.Stop();
+            if (r.GetValue(json))
+            {
+                var o = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["model"] = Path.GetFullPath(modelPath), ["modelKind"] = saved.Model.Config.Model, ["rows"] = result.Rows,
+                    ["auc"] = Finite(result.Auc), ["logloss"] = Finite(result.Logloss), ["normalizedEntropy"] = Finite(result.NormalizedEntropy),
+                    ["calibration"] = Finite(result.CalibrationRatio), ["meanPrediction"] = Finite(result.MeanPrediction), ["ctr"] = Finite(result.BaseRate),
+                    ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3),
+                };
+                io.Out.WriteLine(o.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                return 0;
+            }
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "model    {0} ({1})", modelPath, saved.Model.Config.Model));
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "AUC      {0:F5}", result.Auc));
             io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "logloss  {0:F5}", result.Logloss));
@@ -40,6 +53,8 @@ internal static class EvaluateCommand
         });
         return command;
     }
+
+    private static double? Finite(double x) => double.IsFinite(x) ? x : null;
 
     /// <summary>Scores a raw file (streamed, in input order) or a cache with the model's feature map.</summary>
     public static (float[] Probabilities, float[] Labels) Score(SavedModel saved, string dataPath, bool skipBadLines, bool withLabels, int threads)

@@ -65,6 +65,8 @@ internal static class TrainCommand
         ExperimentConfig.AddOptions(command);
         var runDirOption = new Option<string?>("--run-dir") { Description = "Folder for the run's record: config.yaml, history.csv, learning-curve.png, summary.json, and the model when --out is not given (default: next to --out, <out>.run)." };
         command.Options.Add(runDirOption);
+        var jsonOption = new Option<bool>("--json") { Description = "Print the results as one JSON object (the run's summary.json) instead of text." };
+        command.Options.Add(jsonOption);
         command.SetAction(r =>
         {
             if (r.GetValue(checkpointOptions.Resume) is not { } resumeDir) return Dispatch(r, null, null);
@@ -166,23 +168,27 @@ internal static class TrainCommand
                 : ModelTrainer.Train(splits, config, training, progress, cancel.Token, dataPath, checkpoints, resume, reducer);
             config = trained.Saved.Model.Config;
             var t = trained.Training;
-            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "model      {0} ({1:N0} parameters)", config.Model, trained.Saved.Model.ParameterCount()));
-            io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "training   {0} epochs{1}, best epoch {2}, {3:F1} s, {4:N0} rows/s",
+            // --json: stdout holds one JSON object (the run's summary) and nothing else.
+            bool json = r.GetValue(jsonOption);
+            var human = json ? TextWriter.Null : io.Out;
+            human.WriteLine(string.Format(CultureInfo.InvariantCulture, "model      {0} ({1:N0} parameters)", config.Model, trained.Saved.Model.ParameterCount()));
+            human.WriteLine(string.Format(CultureInfo.InvariantCulture, "training   {0} epochs{1}, best epoch {2}, {3:F1} s, {4:N0} rows/s",
                 t.Epochs, t.Cancelled ? " (cancelled)" : t.StoppedEarly ? " (early stop)" : "", t.BestEpoch, t.TrainTime.TotalSeconds, t.RowsPerSecond));
-            if (trained.Valid is { } v) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "valid      AUC {0:F5}  logloss {1:F5}  NE {2:F4}  calibration {3:F3}  ({4:N0} rows)", v.Auc, v.Logloss, v.NormalizedEntropy, v.CalibrationRatio, v.Rows));
-            if (trained.Test is { } s) io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "test       AUC {0:F5}  logloss {1:F5}  NE {2:F4}  calibration {3:F3}  ({4:N0} rows)", s.Auc, s.Logloss, s.NormalizedEntropy, s.CalibrationRatio, s.Rows));
-            if (comm is not null) MpiSession.CheckReplicas(io, comm, trained.Saved.Model);
+            if (trained.Valid is { } v) human.WriteLine(string.Format(CultureInfo.InvariantCulture, "valid      AUC {0:F5}  logloss {1:F5}  NE {2:F4}  calibration {3:F3}  ({4:N0} rows)", v.Auc, v.Logloss, v.NormalizedEntropy, v.CalibrationRatio, v.Rows));
+            if (trained.Test is { } s) human.WriteLine(string.Format(CultureInfo.InvariantCulture, "test       AUC {0:F5}  logloss {1:F5}  NE {2:F4}  calibration {3:F3}  ({4:N0} rows)", s.Auc, s.Logloss, s.NormalizedEntropy, s.CalibrationRatio, s.Rows));
+            if (comm is not null) MpiSession.CheckReplicas(json ? io with { Out = TextWriter.Null } : io, comm, trained.Saved.Model);
             if (outPath is not null && comm is not { Rank: > 0 })
             {
                 ModelFile.Save(outPath, trained.Saved);
-                io.Out.WriteLine($"saved      {outPath}");
+                human.WriteLine($"saved      {outPath}");
             }
             string? runDir = r.GetValue(runDirOption) ?? (outPath is null ? null : Path.ChangeExtension(outPath, null) + ".run");
             if (runDir is not null && comm is not { Rank: > 0 })
             {
                 RunFolder.Write(runDir, r, trained, outPath, RecordedArguments(r), new DeepFM.Charts.ScottPlotChartRenderer());
-                io.Out.WriteLine($"run        {runDir} (config.yaml, history.csv, learning-curve.png, summary.json)");
+                human.WriteLine($"run        {runDir} (config.yaml, history.csv, learning-curve.png, summary.json)");
             }
+            if (json && comm is not { Rank: > 0 }) io.Out.Write(RunFolder.Summary(trained, outPath is null ? null : Path.GetFullPath(outPath), RecordedArguments(r)));
             return t.Cancelled ? 130 : 0;
         }
 
