@@ -47,10 +47,6 @@ public sealed class DeepFMEstimator : IEstimator<DeepFMTransformer>
         var texts = new List<string?[]>();
         var numbers = new List<double[]>();
         var labels = new List<float>();
-        var builder = new ColumnFeatureMapBuilder(_categorical, _numeric, _options.NumericEncoding);
-        var split = new SplitOptions { ValidFraction = _options.ValidationFraction, Seed = _options.SplitSeed };
-        split.Validate();
-        var tags = new List<SplitTag>();
         using (var cursor = input.GetRowCursor(ColumnReader.Columns(schema, _categorical, _numeric).Append(labelCol).DistinctBy(c => c.Index)))
         {
             var reader = new ColumnReader(cursor, _categorical, _numeric);
@@ -61,45 +57,26 @@ public sealed class DeepFMEstimator : IEstimator<DeepFMTransformer>
                 for (int f = 0; f < t.Length; f++) t[f] = reader.Text(f).ToString();
                 var x = new double[_numeric.Length];
                 for (int j = 0; j < x.Length; j++) x[j] = reader.Number(j);
-                var tag = split.Assign(labels.Count);
-                if (tag == SplitTag.Train) builder.Add(t, x);
                 texts.Add(t);
                 numbers.Add(x);
                 labels.Add(label());
-                tags.Add(tag);
             }
         }
         if (labels.Count == 0) throw new ArgumentException("DeepFM: the training data has no rows.");
 
-        var map = builder.Build(_options.MinCount, _label);
-        int m = map.FieldCount;
-        var sets = new[] { new RowsBuilder(m), new RowsBuilder(m) };
-        var ids = new int[m];
-        var values = new float[m];
-        for (int i = 0; i < labels.Count; i++)
+        // The library's in-memory path builds the map on the training share, encodes, trains and evaluates.
+        var classifier = new Pipeline.CtrClassifier(_categorical, _numeric, _options.Model, _options.Training)
         {
-            for (int f = 0; f < _categorical.Length; f++) map.TryEncodeField(f, texts[i][f], out ids[f], out values[f]);
-            for (int j = 0; j < _numeric.Length; j++) map.EncodeNumber(_categorical.Length + j, numbers[i][j], out ids[_categorical.Length + j], out values[_categorical.Length + j]);
-            sets[tags[i] == SplitTag.Train ? 0 : 1].Add(ids, values, labels[i]);
-        }
-        var train = sets[0].Build();
-        var valid = sets[1].Count > 0 ? sets[1].Build() : null;
-
-        var model = ModelRegistry.Create(_options.Model, new FeatureSpace(map.FieldCount, map.FeatureCount));
-        var training = _options.Training.ResolveFor(_options.Model.Model);   // the metadata records what was used
-        var result = new Trainer(training).Fit(model, train, valid);
-        LastTraining = result;
-        EvalResult? v = valid is null ? null : Predictor.Evaluate(model, valid);
-        var metadata = new ModelMetadata
-        {
-            TrainData = "ML.NET IDataView",
-            TrainRows = train.Count,
-            Epochs = result.Epochs,
-            ValidAuc = v?.Auc ?? double.NaN,
-            ValidLogloss = v?.Logloss ?? double.NaN,
-            TrainOptions = training.ToString(),
+            MinCount = _options.MinCount,
+            NumericEncoding = _options.NumericEncoding,
+            ValidationFraction = _options.ValidationFraction,
+            SplitSeed = _options.SplitSeed,
+            LabelColumn = _label,
+            DataDescription = "ML.NET IDataView",
         };
-        return new DeepFMTransformer(new SavedModel(model, map, metadata), _categorical, _numeric);
+        var trained = classifier.Fit(texts, numbers, labels);
+        LastTraining = trained.Training;
+        return new DeepFMTransformer(trained.Saved, _categorical, _numeric);
     }
 
     /// <inheritdoc />
@@ -128,23 +105,5 @@ public sealed class DeepFMEstimator : IEstimator<DeepFMTransformer>
         }
         var d = row.GetGetter<double>(column);
         return () => { double v = 0; d(ref v); return v > 0.5 ? 1f : 0f; };
-    }
-
-    private sealed class RowsBuilder(int fieldCount)
-    {
-        private readonly List<int> _ids = [];
-        private readonly List<float> _values = [];
-        private readonly List<float> _labels = [];
-
-        public int Count => _labels.Count;
-
-        public void Add(int[] ids, float[] values, float label)
-        {
-            _ids.AddRange(ids);
-            _values.AddRange(values);
-            _labels.Add(label);
-        }
-
-        public InMemoryRowSet Build() => new(fieldCount, [.. _ids], [.. _values], [.. _labels]);
     }
 }
