@@ -35,6 +35,7 @@ internal sealed class ModelOptionSet
     public Option<long?> Seed { get; } = new("--seed") { Description = Inv($"Seed of initialisation, dropout, shuffling and the random split (default {ModelDefaults.Seed}).") };
     public Option<int?> Patience { get; } = new("--patience") { Description = Inv($"Validations without AUC improvement before stopping (default {T.Patience}).") };
     public Option<int?> EvalEvery { get; } = new("--eval-every") { Description = Inv($"Validate every N steps (0: every epoch; default {T.EvalEverySteps}).") };
+    public Option<int?> EvalSample { get; } = new("--eval-sample") { Description = "Score at most N validation rows (a fixed random sample) at each validation during training, for huge validation sets; the final metrics use all rows (default 0: all)." };
     public Option<float?> LrDecay { get; } = new("--lr-decay") { Description = Inv($"Learning-rate factor after a validation without improvement (1 = off; default {T.LrDecayOnPlateau}).") };
     public Option<double?> MinDelta { get; } = new("--min-delta") { Description = Inv($"Smallest rise of validation AUC that counts as an improvement for early stopping and plateau decay (default {T.MinImprovement}).") };
     public Option<float?> ClipNorm { get; } = new("--clip-norm") { Description = Inv($"Global gradient-norm clip (0 = off; default {T.ClipNorm}).") };
@@ -57,7 +58,7 @@ internal sealed class ModelOptionSet
     public void AddTo(Command command, bool includeModel = true)
     {
         if (includeModel) command.Options.Add(Model);
-        foreach (var o in new Option[] { Preset, Epochs, BatchSize, EmbeddingSize, EmbeddingUpdateMode, EmbeddingInitStd, Hidden, Dropout, Activation, BatchNorm, Optimizer, LearningRate, L2, L2Embedding, Seed, Patience, EvalEvery, LrDecay, MinDelta, ClipNorm })
+        foreach (var o in new Option[] { Preset, Epochs, BatchSize, EmbeddingSize, EmbeddingUpdateMode, EmbeddingInitStd, Hidden, Dropout, Activation, BatchNorm, Optimizer, LearningRate, L2, L2Embedding, Seed, Patience, EvalEvery, EvalSample, LrDecay, MinDelta, ClipNorm })
             command.Options.Add(o);
     }
 
@@ -143,6 +144,7 @@ internal sealed class ModelOptionSet
             Seed = SeedOf(r),
             Patience = r.GetValue(Patience) ?? d.Patience,
             EvalEverySteps = r.GetValue(EvalEvery) ?? d.EvalEverySteps,
+            EvalSampleRows = r.GetValue(EvalSample) ?? d.EvalSampleRows,
             LrDecayOnPlateau = r.GetValue(LrDecay) ?? d.LrDecayOnPlateau,
             ClipNorm = r.GetValue(ClipNorm) ?? d.ClipNorm,
             MinImprovement = r.GetValue(MinDelta) ?? d.MinImprovement,

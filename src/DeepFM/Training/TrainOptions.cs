@@ -41,6 +41,11 @@ public sealed record TrainOptions
     /// <summary>Evaluate on validation every this many steps; 0 = once per epoch.</summary>
     public int EvalEverySteps { get; init; }
 
+    /// <summary>Score at most this many validation rows at each evaluation during training: a fixed random sample
+    /// (seeded by <see cref="Seed"/>), for validation sets too large to score every few steps. 0 = all rows. The
+    /// final metrics of a run are on all of them.</summary>
+    public int EvalSampleRows { get; init; }
+
     /// <summary>Global gradient-norm clip (0 = off).</summary>
     public float ClipNorm { get; init; } = 10f;
 

@@ -29,6 +29,7 @@ public sealed class Trainer
         if (options.ClipNorm < 0) throw new UserInputException("--clip-norm must be non-negative (0 = off).");
         if (!(options.MinImprovement >= 0)) throw new UserInputException("--min-delta must be non-negative.");
         if (options.EvalEverySteps < 0) throw new UserInputException("--eval-every must be non-negative (0 = every epoch).");
+        if (options.EvalSampleRows < 0) throw new UserInputException("--eval-sample must be non-negative (0 = every validation row).");
         if (options.Optimizer is { } name) _ = Optimizer.Create(name, options.LearningRate ?? ModelDefaults.LearningRate(name));   // unknown names fail before any data is read
         _options = options;
         if (options.Threads < 0) throw new UserInputException("--threads must be non-negative (0 = all cores).");
@@ -63,6 +64,7 @@ public sealed class Trainer
         var options = _options.ResolveFor(model.Config.Model);
         if (train.Count == 0) throw new UserInputException("The training data has no rows.");
         if (valid is { Count: 0 }) valid = null;
+        if (valid is not null) valid = SampledRowSet.Sample(valid, _options.EvalSampleRows, _options.Seed);
         // Validation labels are read once; each evaluation then only scores the rows.
         float[]? validLabels = valid is null ? null : Predictor.Labels(valid);
         if (validLabels is not null) RequireBothClasses(validLabels, "validation");
