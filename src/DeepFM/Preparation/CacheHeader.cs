@@ -100,7 +100,10 @@ internal sealed record CacheHeader
         if (!b[..8].SequenceEqual(Magic)) throw PreparedData.Corrupt(name, "wrong magic number (not a DeepFM cache)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(b[8..]);
         if (version is < 1 or > Version) throw new UserInputException($"{name}: cache format version {version}, expected 1 to {Version}; run prepare again.");
-        if (BinaryPrimitives.ReadUInt64LittleEndian(b[112..]) != HeaderHash(b, version))
+        // Before version 3 the last 8 bytes are unused and written as zeros; the header hash does not cover them, so
+        // they are checked here: a damaged byte is refused even where it would change nothing.
+        if (BinaryPrimitives.ReadUInt64LittleEndian(b[112..]) != HeaderHash(b, version)
+            || version < 3 && b[120..].IndexOfAnyExcept((byte)0) >= 0)
             throw PreparedData.Corrupt(name, "header is damaged");
         var h = new CacheHeader
         {
@@ -142,6 +145,16 @@ internal sealed record CacheHeader
         h[4] = HashRange(basePtr + l.Values, l.Total - l.Values);
         if (IsJagged) h[5] = HashRange(basePtr + l.Offsets, l.Ids - l.Offsets);
         return Combine(h);
+    }
+
+    /// <summary>True when the alignment gaps after the map and after the tags, which no section hash covers, hold the
+    /// zeros the writer left there: damage there changes nothing read, but a damaged file is refused all the same.</summary>
+    public unsafe bool PaddingIsZero(byte* basePtr)
+    {
+        var l = Layout;
+        long mapEnd = l.Map + MapLength, tagsEnd = l.Tags + RowCount;
+        return new ReadOnlySpan<byte>(basePtr + mapEnd, (int)(l.Labels - mapEnd)).IndexOfAnyExcept((byte)0) < 0
+            && new ReadOnlySpan<byte>(basePtr + tagsEnd, (int)(l.Offsets - tagsEnd)).IndexOfAnyExcept((byte)0) < 0;
     }
 
     private static unsafe ulong HashRange(byte* p, long length)

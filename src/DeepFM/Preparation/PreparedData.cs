@@ -140,7 +140,8 @@ public sealed unsafe class PreparedData : IDisposable
             view = mmf.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
             ptr += view.PointerOffset;
-            if (verify && header.ComputeChecksum(ptr) != header.Checksum) throw Corrupt(name, "payload does not match its checksum");
+            if (verify && (header.ComputeChecksum(ptr) != header.Checksum || !header.PaddingIsZero(ptr)))
+                throw Corrupt(name, "payload does not match its checksum");
             FeatureMap map;
             using (var ums = new UnmanagedMemoryStream(ptr + CacheHeader.Size, header.MapLength))
             using (var r = new BinaryReader(ums, Encoding.UTF8))
