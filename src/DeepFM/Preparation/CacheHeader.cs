@@ -81,7 +81,7 @@ internal sealed record CacheHeader
     }
 
     /// <summary>Hash of the header's fields: bytes [0, 112), and from version 3 also the entry count at [120, 128).</summary>
-    private static ulong HeaderHash(ReadOnlySpan<byte> b, int version)
+    internal static ulong HeaderHash(ReadOnlySpan<byte> b, int version)
     {
         if (version < 3) return XxHash64.HashToUInt64(b[..112]);
         var h = new XxHash64();
@@ -127,6 +127,8 @@ internal sealed record CacheHeader
             throw PreparedData.Corrupt(name, "header holds impossible sizes");
         if (h.RowCount is < 0 or > int.MaxValue || h.FieldCount <= 0 || h.MapLength <= 0 || h.MapLength > int.MaxValue)
             throw PreparedData.Corrupt(name, "header holds impossible sizes");
+        try { _ = h.Layout; }
+        catch (OverflowException) { throw PreparedData.Corrupt(name, "header holds impossible sizes"); }
         return h;
     }
 
