@@ -110,6 +110,7 @@ public static class ModelFile
             r.ReadBytes(Magic.Length);
             r.ReadInt32();
             var header = JsonSerializer.Deserialize<Header>(r.ReadString(), Json) ?? throw new InvalidDataException("empty header");
+            RequireComplete(header);
             var map = FeatureMap.Read(r);
             if (map.FieldCount != header.FieldCount || map.FeatureCount != header.FeatureCount)
                 throw new InvalidDataException("feature map does not match the header");
@@ -133,6 +134,17 @@ public static class ModelFile
         {
             throw new UserInputException($"{path}: not a valid DeepFM model file ({e.Message}).", e);
         }
+    }
+
+    /// <summary>JSON leaves out or nulls what a crafted header omits, and takes any integer for an enum: found by
+    /// fuzzing (fuzz/, target model), such a header reached the model builder and failed there with a
+    /// NullReferenceException.</summary>
+    private static void RequireComplete(Header header)
+    {
+        if (header.Config is not { Model: not null, Hidden: not null } config || header.Metadata is null)
+            throw new InvalidDataException("incomplete header");
+        if (!Enum.IsDefined(config.Activation) || !Enum.IsDefined(config.EmbeddingUpdate))
+            throw new InvalidDataException("unknown activation or embedding update in the header");
     }
 
     private static void VerifyChecksum(Stream file, string path)
