@@ -114,7 +114,10 @@ public static class ModelFile
             var map = FeatureMap.Read(r);
             if (map.FieldCount != header.FieldCount || map.FeatureCount != header.FeatureCount)
                 throw new InvalidDataException("feature map does not match the header");
-            var model = ModelRegistry.Create(header.Config, new FeatureSpace(header.FieldCount, header.FeatureCount));
+            CtrModel model;
+            try { model = ModelRegistry.Create(header.Config, new FeatureSpace(header.FieldCount, header.FeatureCount)); }
+            catch (UserInputException e) { throw new InvalidDataException(e.Message, e); } // a stored config: name the file
+
             var parameters = model.Parameters();
             int count = r.ReadInt32();
             if (count != parameters.Count) throw new InvalidDataException($"{count} parameters stored, the model has {parameters.Count}");
@@ -136,15 +139,13 @@ public static class ModelFile
         }
     }
 
-    /// <summary>JSON leaves out or nulls what a crafted header omits, and takes any integer for an enum: found by
-    /// fuzzing (fuzz/, target model), such a header reached the model builder and failed there with a
-    /// NullReferenceException.</summary>
+    /// <summary>JSON leaves out or nulls what a crafted header omits: found by fuzzing (fuzz/, target model), such a
+    /// header reached the model builder and failed there with a NullReferenceException. (Enum values are checked by
+    /// <see cref="ModelRegistry.Create"/>, which the load's errors name the file for.)</summary>
     private static void RequireComplete(Header header)
     {
-        if (header.Config is not { Model: not null, Hidden: not null } config || header.Metadata is null)
+        if (header.Config is not { Model: not null, Hidden: not null } || header.Metadata is null)
             throw new InvalidDataException("incomplete header");
-        if (!Enum.IsDefined(config.Activation) || !Enum.IsDefined(config.EmbeddingUpdate))
-            throw new InvalidDataException("unknown activation or embedding update in the header");
     }
 
     private static void VerifyChecksum(Stream file, string path)
