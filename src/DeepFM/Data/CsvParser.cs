@@ -126,7 +126,7 @@ internal sealed class CsvParser : RowParser
                     if (!tok.IsEmpty)
                     {
                         if (!TryParseDouble(tok, out double x))
-                            throw Error(lineNo, ColumnName(col), $"{DataFormatException.Show(tok)} is not a number");
+                            throw Error(lineNo, ColumnName(col), $"{DataFormatException.Show(tok)} {NumericText.Refusal(tok)}");
                         row.SetNumber(role, x);
                     }
                 }

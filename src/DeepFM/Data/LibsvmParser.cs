@@ -81,7 +81,7 @@ internal sealed class LibsvmParser : RowParser
             if (!Utf8Parser.TryParse(idxTok, out long idx, out int used) || used != idxTok.Length || idx < 0)
                 throw Error(lineNo, where, $"feature index {DataFormatException.Show(idxTok)} is not a non-negative integer");
             if (!TryParseDouble(tok[(colon + 1)..], out double val))
-                throw Error(lineNo, where, $"feature value {DataFormatException.Show(tok[(colon + 1)..])} is not a number");
+                throw Error(lineNo, where, $"feature value {DataFormatException.Show(tok[(colon + 1)..])} {NumericText.Refusal(tok[(colon + 1)..])}");
             int f;
             if (_map is null)
             {

@@ -62,13 +62,26 @@ internal static class FeatureMapFormat
                 {
                     int k = r.ReadInt32();
                     if (k != size - 1) throw new UserInputException($"feature map: field {name} has {k} values but size {size}.");
+                    // Every key takes at least its length byte: a count beyond the bytes left is damage, refused before
+                    // it allocates an array of that size.
+                    if (r.BaseStream.CanSeek && k > r.BaseStream.Length - r.BaseStream.Position)
+                        throw new UserInputException($"feature map: field {name} claims {k} values, more than the bytes left (truncated or corrupt).");
                     keys = new string[k];
                     for (int j = 0; j < k; j++) keys[j] = r.ReadString();
                 }
                 fields[i] = new FeatureField(name, kind, offset, size, minCount, keys);
             }
-            var reader = new ReaderSettings(format, schema.Length == 0 ? null : CsvSchema.Parse(schema),
-                fmap.Length == 0 ? null : LibsvmFieldMap.Parse(fmap));
+            ReaderSettings reader;
+            try
+            {
+                reader = new ReaderSettings(format, schema.Length == 0 ? null : CsvSchema.Parse(schema),
+                    fmap.Length == 0 ? null : LibsvmFieldMap.Parse(fmap));
+            }
+            catch (UserInputException e)
+            {
+                // The stored text was written by ToString of a valid schema: one that does not parse is damage, not a typo.
+                throw new UserInputException($"feature map: corrupt reader settings ({e.Message})", e);
+            }
             return new FeatureMap(reader, enc, fields);
         }
         catch (Exception e) when (e is EndOfStreamException or IOException or FormatException or OverflowException

@@ -60,6 +60,9 @@ public static class ModelRegistry
     {
         if (!Models.TryGetValue(Canonical(config.Model), out var entry))
             throw new UserInputException($"Unknown model '{config.Model}'. Known models: {string.Join(", ", Names)}.");
+        // JSON (a model file's or checkpoint's header) takes any integer for an enum; the layers know only the named ones.
+        if (!Enum.IsDefined(config.Activation) || !Enum.IsDefined(config.EmbeddingUpdate))
+            throw new UserInputException($"Unknown activation {(int)config.Activation} or embedding update {(int)config.EmbeddingUpdate}.");
         ModelSize.Validate(config, space);   // before any allocation: sizes past one array or the machine's memory
         return entry.Create(config, space);
     }

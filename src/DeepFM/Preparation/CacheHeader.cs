@@ -81,7 +81,7 @@ internal sealed record CacheHeader
     }
 
     /// <summary>Hash of the header's fields: bytes [0, 112), and from version 3 also the entry count at [120, 128).</summary>
-    private static ulong HeaderHash(ReadOnlySpan<byte> b, int version)
+    internal static ulong HeaderHash(ReadOnlySpan<byte> b, int version)
     {
         if (version < 3) return XxHash64.HashToUInt64(b[..112]);
         var h = new XxHash64();
@@ -100,7 +100,10 @@ internal sealed record CacheHeader
         if (!b[..8].SequenceEqual(Magic)) throw PreparedData.Corrupt(name, "wrong magic number (not a DeepFM cache)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(b[8..]);
         if (version is < 1 or > Version) throw new UserInputException($"{name}: cache format version {version}, expected 1 to {Version}; run prepare again.");
-        if (BinaryPrimitives.ReadUInt64LittleEndian(b[112..]) != HeaderHash(b, version))
+        // Before version 3 the last 8 bytes are unused and written as zeros; the header hash does not cover them, so
+        // they are checked here: a damaged byte is refused even where it would change nothing.
+        if (BinaryPrimitives.ReadUInt64LittleEndian(b[112..]) != HeaderHash(b, version)
+            || version < 3 && b[120..].IndexOfAnyExcept((byte)0) >= 0)
             throw PreparedData.Corrupt(name, "header is damaged");
         var h = new CacheHeader
         {
@@ -124,6 +127,8 @@ internal sealed record CacheHeader
             throw PreparedData.Corrupt(name, "header holds impossible sizes");
         if (h.RowCount is < 0 or > int.MaxValue || h.FieldCount <= 0 || h.MapLength <= 0 || h.MapLength > int.MaxValue)
             throw PreparedData.Corrupt(name, "header holds impossible sizes");
+        try { _ = h.Layout; }
+        catch (OverflowException) { throw PreparedData.Corrupt(name, "header holds impossible sizes"); }
         return h;
     }
 
@@ -142,6 +147,16 @@ internal sealed record CacheHeader
         h[4] = HashRange(basePtr + l.Values, l.Total - l.Values);
         if (IsJagged) h[5] = HashRange(basePtr + l.Offsets, l.Ids - l.Offsets);
         return Combine(h);
+    }
+
+    /// <summary>True when the alignment gaps after the map and after the tags, which no section hash covers, hold the
+    /// zeros the writer left there: damage there changes nothing read, but a damaged file is refused all the same.</summary>
+    public unsafe bool PaddingIsZero(byte* basePtr)
+    {
+        var l = Layout;
+        long mapEnd = l.Map + MapLength, tagsEnd = l.Tags + RowCount;
+        return new ReadOnlySpan<byte>(basePtr + mapEnd, (int)(l.Labels - mapEnd)).IndexOfAnyExcept((byte)0) < 0
+            && new ReadOnlySpan<byte>(basePtr + tagsEnd, (int)(l.Offsets - tagsEnd)).IndexOfAnyExcept((byte)0) < 0;
     }
 
     private static unsafe ulong HashRange(byte* p, long length)

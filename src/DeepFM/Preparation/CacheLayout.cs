@@ -19,14 +19,19 @@ internal readonly record struct CacheLayout(long Map, long Labels, long Tags, lo
     /// <paramref name="entries"/> entries.</summary>
     public static CacheLayout Compute(long mapLength, long rows, int fields, bool hasValues = true, long? entries = null)
     {
-        static long Align(long x) => (x + 7) & ~7L;
-        long map = CacheHeader.Size;
-        long labels = Align(map + mapLength);
-        long tags = labels + 4 * rows;
-        long offsets = Align(tags + rows);
-        long ids = entries is null ? offsets : offsets + 8 * (rows * fields + 1);
-        long n = entries ?? rows * fields;
-        long values = ids + 4 * n;
-        return new CacheLayout(map, labels, tags, offsets, ids, values, values + (hasValues ? 4 * n : 0));
+        // Checked: a damaged or crafted header may hold sizes whose sections overflow a long, which unchecked would
+        // wrap to a total that matches the file (CacheHeader.Read turns the OverflowException into a clear refusal).
+        checked
+        {
+            static long Align(long x) => checked((x + 7) & ~7L);
+            long map = CacheHeader.Size;
+            long labels = Align(map + mapLength);
+            long tags = labels + 4 * rows;
+            long offsets = Align(tags + rows);
+            long ids = entries is null ? offsets : offsets + 8 * (rows * fields + 1);
+            long n = entries ?? rows * fields;
+            long values = ids + 4 * n;
+            return new CacheLayout(map, labels, tags, offsets, ids, values, values + (hasValues ? 4 * n : 0));
+        }
     }
 }

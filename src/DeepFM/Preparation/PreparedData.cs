@@ -70,6 +70,26 @@ public sealed unsafe class PreparedData : IDisposable
         return (int)widest;
     }
 
+    /// <summary>Checks that labels are 0 or 1, tags name a split and ids lie in the feature map. The checksum finds
+    /// damage but is no signature: a crafted file can match it, and the split views, the gathers and the embedding
+    /// lookups index by these values without bounds checks.</summary>
+    private static void CheckEntries(byte* basePtr, CacheHeader header, int featureCount, string name)
+    {
+        var l = header.Layout;
+        int rows = (int)header.RowCount;
+        if (new ReadOnlySpan<byte>(basePtr + l.Tags, rows).IndexOfAnyExceptInRange((byte)0, (byte)2) >= 0)
+            throw Corrupt(name, "a row has an unknown split tag");
+        var labels = new ReadOnlySpan<uint>(basePtr + l.Labels, rows);
+        if (labels.IndexOfAnyExcept(0u, BitConverter.SingleToUInt32Bits(1f)) >= 0) throw Corrupt(name, "a label is not 0 or 1");
+        int* ids = (int*)(basePtr + l.Ids);
+        const int Chunk = 1 << 28;
+        for (long at = 0; at < header.EntryCount; at += Chunk)
+        {
+            var span = new ReadOnlySpan<int>(ids + at, (int)Math.Min(Chunk, header.EntryCount - at));
+            if (span.IndexOfAnyExceptInRange(0, featureCount - 1) >= 0) throw Corrupt(name, "an id lies outside the feature map");
+        }
+    }
+
     internal CacheHeader Header { get; }
 
     /// <summary>The path the cache was opened from (it may no longer exist: temporary caches are unlinked once mapped).</summary>
@@ -140,12 +160,14 @@ public sealed unsafe class PreparedData : IDisposable
             view = mmf.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
             ptr += view.PointerOffset;
-            if (verify && header.ComputeChecksum(ptr) != header.Checksum) throw Corrupt(name, "payload does not match its checksum");
+            if (verify && (header.ComputeChecksum(ptr) != header.Checksum || !header.PaddingIsZero(ptr)))
+                throw Corrupt(name, "payload does not match its checksum");
             FeatureMap map;
             using (var ums = new UnmanagedMemoryStream(ptr + CacheHeader.Size, header.MapLength))
             using (var r = new BinaryReader(ums, Encoding.UTF8))
                 map = FeatureMap.Read(r);
             if (map.Hash != header.MapHash || map.FieldCount != header.FieldCount) throw Corrupt(name, "feature map does not match the header");
+            if (verify) CheckEntries(ptr, header, map.FeatureCount, name);
             return new PreparedData(mmf, view, ptr, header, map, cachePath, deleteOnDispose);
         }
         catch

@@ -150,7 +150,10 @@ public sealed class Checkpoint
             r.ReadBytes(Magic.Length);
             r.ReadInt32();
             var header = JsonSerializer.Deserialize<Header>(r.ReadString(), ModelFile.Json) ?? throw new InvalidDataException("empty header");
-            if (header.Options is null || header.Data is null || header.State is null) throw new InvalidDataException("incomplete header");
+            // A crafted header may null what JSON lets it (found by fuzzing: fuzz/, target checkpoint, a null optimizer
+            // name reached Optimizer.Create as a NullReferenceException).
+            if (header.Options is null || header.Data is null || header.State is null || header.State.Optimizer is null)
+                throw new InvalidDataException("incomplete header");
             var h = header.State;
             long maxLength = file.Length;
             int stateCount = r.ReadInt32();

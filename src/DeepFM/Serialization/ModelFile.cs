@@ -110,10 +110,14 @@ public static class ModelFile
             r.ReadBytes(Magic.Length);
             r.ReadInt32();
             var header = JsonSerializer.Deserialize<Header>(r.ReadString(), Json) ?? throw new InvalidDataException("empty header");
+            RequireComplete(header);
             var map = FeatureMap.Read(r);
             if (map.FieldCount != header.FieldCount || map.FeatureCount != header.FeatureCount)
                 throw new InvalidDataException("feature map does not match the header");
-            var model = ModelRegistry.Create(header.Config, new FeatureSpace(header.FieldCount, header.FeatureCount));
+            CtrModel model;
+            try { model = ModelRegistry.Create(header.Config, new FeatureSpace(header.FieldCount, header.FeatureCount)); }
+            catch (UserInputException e) { throw new InvalidDataException(e.Message, e); } // a stored config: name the file
+
             var parameters = model.Parameters();
             int count = r.ReadInt32();
             if (count != parameters.Count) throw new InvalidDataException($"{count} parameters stored, the model has {parameters.Count}");
@@ -133,6 +137,15 @@ public static class ModelFile
         {
             throw new UserInputException($"{path}: not a valid DeepFM model file ({e.Message}).", e);
         }
+    }
+
+    /// <summary>JSON leaves out or nulls what a crafted header omits: found by fuzzing (fuzz/, target model), such a
+    /// header reached the model builder and failed there with a NullReferenceException. (Enum values are checked by
+    /// <see cref="ModelRegistry.Create"/>, which the load's errors name the file for.)</summary>
+    private static void RequireComplete(Header header)
+    {
+        if (header.Config is not { Model: not null, Hidden: not null } || header.Metadata is null)
+            throw new InvalidDataException("incomplete header");
     }
 
     private static void VerifyChecksum(Stream file, string path)

@@ -160,11 +160,12 @@ public sealed class JaggedRowsTests
         Assert.Contains("jagged.cache", e.Message);
     }
 
-    /// <summary>A map of three categorical fields; the cache stores it, the rows' ids need not come from it.</summary>
+    /// <summary>A map of three categorical fields with room for the planted ids (up to 1000·rows): the cache stores
+    /// it, and opening a cache checks that every id lies in its map.</summary>
     private static FeatureMap Map()
     {
         var builder = new ColumnFeatureMapBuilder(["a", "b", "c"], []);
-        builder.Add(["x", "y", "z"], []);
+        for (int i = 0; i < 70_000; i++) builder.Add([$"x{i}", $"y{i}", $"z{i}"], []);
         return builder.Build();
     }
 }
