@@ -67,6 +67,11 @@ internal static class ExperimentConfig
         {
             throw new UserInputException($"{path}:{e.Start.Line}: not valid YAML or JSON: {e.InnerException?.Message ?? e.Message}");
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // YamlDotNet's representation model rejects some event sequences (e.g. a key with no name) this way.
+            throw new UserInputException($"{path}: not valid YAML or JSON for an experiment file ({e.Message}).");
+        }
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
             throw new UserInputException($"{path}: expected a mapping of option names to values (or of experiment names to such mappings).");
 

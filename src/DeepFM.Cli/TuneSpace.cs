@@ -33,6 +33,7 @@ internal sealed class TuneSpace
         var stream = new YamlStream();
         try { stream.Load(new StringReader(yaml)); }
         catch (YamlException e) { throw new UserInputException($"{source}:{e.Start.Line}: not valid YAML or JSON: {e.InnerException?.Message ?? e.Message}"); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { throw new UserInputException($"{source}: not valid YAML or JSON for a search space ({e.Message})."); }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root || root.Children.Count == 0)
             throw new UserInputException($"{source}: expected a mapping of train options to choices or ranges.");
         var space = new TuneSpace();
