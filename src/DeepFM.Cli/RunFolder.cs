@@ -12,7 +12,7 @@ namespace DeepFM.Cli;
 /// What one <c>deepfm train</c> leaves for later reading: <c>config.yaml</c> (the effective settings, reusable with
 /// <c>--config</c>), <c>history.csv</c> (one line per validation), <c>learning-curve.png</c>, <c>summary.json</c>
 /// (metrics, timing, the command, the machine) and the model (<c>model.dfm</c>, unless <c>--out</c> put it elsewhere,
-/// which the summary names). Each text file is written to a temporary name and renamed.
+/// which the summary names). Each text file is written atomically (<see cref="IO.AtomicFile"/>).
 /// </summary>
 internal static class RunFolder
 {
@@ -25,10 +25,7 @@ internal static class RunFolder
         void Text(string name, string content)
         {
             string path = Path.Combine(dir, name);
-            IO.TempFiles.RemoveStale(path);
-            string tmp = IO.TempFiles.NewPath(path);
-            File.WriteAllText(tmp, content, new UTF8Encoding(false));
-            File.Move(tmp, path, overwrite: true);
+            IO.AtomicFile.Write(path, f => f.Write(Encoding.UTF8.GetBytes(content)));
             files.Add(path);
         }
 

@@ -23,6 +23,7 @@ public sealed record MultiValuedColumn(string Name, char Separator, int MaxLengt
         int colon = text.IndexOf(':');
         if (colon <= 0) throw Fail("no NAME:SEP");
         string name = text[..colon].Trim();
+        if (name.Length == 0) throw Fail("no column name");
         string rest = text[(colon + 1)..];
         if (rest.Length == 0) throw Fail("no separator");
         char sep = rest[0];

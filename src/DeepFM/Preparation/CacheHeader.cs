@@ -21,6 +21,18 @@ internal sealed record CacheHeader
     public static int VersionFor(int flags) => (flags & FlagJagged) != 0 ? 3 : 2;
     public static ReadOnlySpan<byte> Magic => "DFMCACHE"u8;
 
+    /// <summary>The header fields a prepared cache takes from its source, options and split (what staleness checks).</summary>
+    public static CacheHeader ForPrepare(DataOptions options, SplitOptions split, FileInfo source) => new()
+    {
+        Format = options.Format,
+        OptionsFingerprint = options.Fingerprint(),
+        SourceLength = source.Length,
+        SourceWriteTicks = source.LastWriteTimeUtc.Ticks,
+        ValidFraction = split.ValidFraction,
+        TestFraction = split.TestFraction,
+        Seed = split.Seed,
+    };
+
     public DataFormat Format { get; init; }
     public ulong OptionsFingerprint { get; init; }
     public ulong MapHash { get; init; }

@@ -84,67 +84,41 @@ public static class DataPipeline
     {
         split?.Validate();
         var source = SourceFile.Stat(dataPath);
-        if (map.HasMultiValuedFields) return EncodeJaggedWith(dataPath, map, cachePath, skipBadLines, split, source);
-        long rows = 0, skipped;
-        using (var rr = OpenWithMap(dataPath, map, skipBadLines))
-        {
-            while (rr.Next()) rows++;
-            skipped = rr.Skipped;
-        }
-        SourceFile.CheckRows(dataPath, rows, skipped);
         var header = new CacheHeader
         {
             Format = map.Reader.Format,
             SourceLength = source.Length,
             SourceWriteTicks = source.LastWriteTimeUtc.Ticks,
-            RowCount = rows,
             FieldCount = map.FieldCount,
             Flags = CacheHeader.FlagEncodedWithMap,
-            SkippedLines = skipped,
             ValidFraction = split?.ValidFraction ?? 0,
             TestFraction = split?.TestFraction ?? 0,
             Seed = split?.Seed ?? 0,
         };
         bool temp = cachePath is null;
         cachePath ??= Path.Combine(Path.GetTempPath(), $"deepfm-{Guid.NewGuid():N}.cache");
-        using (var rr = OpenWithMap(dataPath, map, skipBadLines))
-            CacheWriter.Write(dataPath, cachePath, map, header, new EncodedChunks(rr, map, split));
+        if (map.HasMultiValuedFields)
+        {
+            // Rows of variable length: encoded in memory in one parse, then written whole (the row count is known then).
+            JaggedPreparation.Encode(dataPath, map, skipBadLines, split, header, cachePath);
+        }
+        else
+        {
+            long rows = 0, skipped;
+            using (var rr = OpenWithMap(dataPath, map, skipBadLines))
+            {
+                while (rr.Next()) rows++;
+                skipped = rr.Skipped;
+            }
+            SourceFile.CheckRows(dataPath, rows, skipped);
+            using var reader = OpenWithMap(dataPath, map, skipBadLines);
+            CacheWriter.Write(dataPath, cachePath, map, header with { RowCount = rows, SkippedLines = skipped }, new EncodedChunks(reader, map, split));
+        }
         try
         {
             var data = PreparedData.Open(cachePath, temp ? cachePath : null, verify: false);
             // The mapping outlives the name: unlinking the temporary file now means a killed process leaves nothing in
             // the temp folder (where unlinking an open file is refused, Dispose deletes it as before).
-            if (temp)
-            {
-                try { File.Delete(cachePath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            }
-            return data;
-        }
-        catch when (temp)
-        {
-            File.Delete(cachePath);
-            throw;
-        }
-    }
-
-    private static PreparedData EncodeJaggedWith(string dataPath, FeatureMap map, string? cachePath, bool skipBadLines, SplitOptions? split, FileInfo source)
-    {
-        var basis = new CacheHeader
-        {
-            Format = map.Reader.Format,
-            SourceLength = source.Length,
-            SourceWriteTicks = source.LastWriteTimeUtc.Ticks,
-            Flags = CacheHeader.FlagEncodedWithMap,
-            ValidFraction = split?.ValidFraction ?? 0,
-            TestFraction = split?.TestFraction ?? 0,
-            Seed = split?.Seed ?? 0,
-        };
-        bool temp = cachePath is null;
-        cachePath ??= Path.Combine(Path.GetTempPath(), $"deepfm-{Guid.NewGuid():N}.cache");
-        JaggedPreparation.Encode(dataPath, map, skipBadLines, split, basis, cachePath);
-        try
-        {
-            var data = PreparedData.Open(cachePath, temp ? cachePath : null, verify: false);
             if (temp)
             {
                 try { File.Delete(cachePath); } catch (IOException) { } catch (UnauthorizedAccessException) { }

@@ -40,17 +40,7 @@ internal static class JaggedPreparation
             if (trainRows == 0) throw new UserInputException($"{dataPath}: the split leaves no training rows.");
             map = builder.Build(options.MinCount, options.Reader);
         }
-        var basis = new CacheHeader
-        {
-            Format = options.Format,
-            OptionsFingerprint = options.Fingerprint(),
-            SourceLength = source.Length,
-            SourceWriteTicks = source.LastWriteTimeUtc.Ticks,
-            ValidFraction = split.ValidFraction,
-            TestFraction = split.TestFraction,
-            Seed = split.Seed,
-        };
-        Encode(dataPath, map, options.SkipBadLines, split, basis, cachePath, cancel, progress);
+        Encode(dataPath, map, options.SkipBadLines, split, CacheHeader.ForPrepare(options, split, source), cachePath, cancel, progress);
         var after = new FileInfo(dataPath);
         if (!after.Exists || after.Length != source.Length || after.LastWriteTimeUtc != source.LastWriteTimeUtc)
         {

@@ -64,15 +64,8 @@ internal static class VocabularyScan
         var after = new FileInfo(dataPath);
         if (!after.Exists || after.Length != source.Length || after.LastWriteTimeUtc != source.LastWriteTimeUtc || bytesRead != source.Length)
             throw SourceFile.Changed(dataPath);
-        var header = new CacheHeader
+        var header = CacheHeader.ForPrepare(options, split, source) with
         {
-            Format = options.Format,
-            OptionsFingerprint = options.Fingerprint(),
-            SourceLength = source.Length,
-            SourceWriteTicks = source.LastWriteTimeUtc.Ticks,
-            ValidFraction = split.ValidFraction,
-            TestFraction = split.TestFraction,
-            Seed = split.Seed,
             RowCount = rows,
             FieldCount = map.FieldCount,
             SkippedLines = skipped,

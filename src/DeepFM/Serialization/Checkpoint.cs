@@ -52,25 +52,7 @@ public sealed class Checkpoint
         EvaluationRecord[] History, TrainResult? Pretraining, bool WarmStarted = false);
 
     /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically (temporary, fsync, rename).</summary>
-    public static void Save(string path, Checkpoint checkpoint)
-    {
-        DeepFM.IO.TempFiles.RemoveStale(path);
-        string tmp = DeepFM.IO.TempFiles.NewPath(path);
-        try
-        {
-            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                Save(file, checkpoint);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
-    }
+    public static void Save(string path, Checkpoint checkpoint) => DeepFM.IO.AtomicFile.Write(path, file => Save(file, checkpoint));
 
     /// <summary>Writes the checkpoint's bytes to <paramref name="stream"/> (left open, not flushed to disk).</summary>
     public static void Save(Stream stream, Checkpoint checkpoint)

@@ -29,26 +29,7 @@ public static class ModelFile
     private sealed record Header(ModelConfig Config, ModelMetadata Metadata, int FieldCount, int FeatureCount);
 
     /// <summary>Writes the model atomically.</summary>
-    public static void Save(string path, SavedModel saved)
-    {
-        // A save killed before its move left {path}.tmp-{pid}-…; those of dead writers go now (a live one's stay).
-        DeepFM.IO.TempFiles.RemoveStale(path);
-        string tmp = DeepFM.IO.TempFiles.NewPath(path);
-        try
-        {
-            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                Save(file, saved);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
-    }
+    public static void Save(string path, SavedModel saved) => DeepFM.IO.AtomicFile.Write(path, file => Save(file, saved));
 
     /// <summary>Writes the model file's bytes to <paramref name="stream"/> (e.g. an entry of another container); the
     /// stream is left open and is not flushed to disk.</summary>

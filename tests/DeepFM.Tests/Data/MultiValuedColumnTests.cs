@@ -31,6 +31,7 @@ public sealed class MultiValuedColumnTests : IDisposable
         Assert.Contains("not a positive whole number", Assert.Throws<UserInputException>(() => MultiValuedColumn.Parse("g:|:x")).Message);
         Assert.Contains("not first or last", Assert.Throws<UserInputException>(() => MultiValuedColumn.Parse("g:|:5:middle")).Message);
         Assert.Contains("one character", Assert.Throws<UserInputException>(() => MultiValuedColumn.Parse("g:||")).Message);
+        Assert.Contains("no column name", Assert.Throws<UserInputException>(() => MultiValuedColumn.Parse(" :|")).Message);   // found by the property test
         Assert.Contains("delimiter", Assert.Throws<UserInputException>(() => CsvSchema.Parse("label=y;multi=g:,")).Message);
         Assert.Contains("named twice", Assert.Throws<UserInputException>(() => CsvSchema.Parse("label=y;cat=g;multi=g:|")).Message);
     }
